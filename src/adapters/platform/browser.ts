@@ -1,0 +1,94 @@
+import type { Orientation, Platform } from '../types.js';
+
+// spec: Bot/Crawler Detection — a short list of well-known crawler and headless markers.
+const BOT_UA = /bot|crawl|spider|slurp|baiduspider|yandex|facebookexternalhit|bingpreview|headlesschrome|phantomjs|lighthouse|pingdom|embedly/i;
+
+interface BrowserGlobals {
+  document?: Document;
+  navigator?: Navigator;
+  screen?: Screen;
+  location?: Location;
+  devicePixelRatio?: number;
+  addEventListener?: Window['addEventListener'];
+  removeEventListener?: Window['removeEventListener'];
+}
+
+const g = (): BrowserGlobals => globalThis as unknown as BrowserGlobals;
+
+function detectOs(ua: string): { os: string; version: string } {
+  const rules: Array<[RegExp, string]> = [
+    [/Windows NT ([\d.]+)/, 'Windows'],
+    [/Android ([\d.]+)/, 'Android'],
+    [/(?:iPhone|iPad|iPod).*? OS ([\d_]+)/, 'iOS'],
+    [/Mac OS X ([\d_.]+)/, 'macOS'],
+    [/CrOS \S+ ([\d.]+)/, 'Chrome OS'],
+    [/Linux/, 'Linux'],
+  ];
+  for (const [re, os] of rules) {
+    const m = re.exec(ua);
+    if (m) return { os, version: (m[1] ?? '').replace(/_/g, '.') };
+  }
+  return { os: 'Unknown', version: '' };
+}
+
+function currentOrientation(): Orientation | undefined {
+  const s = g().screen;
+  const type = s?.orientation?.type;
+  if (type) return type.startsWith('portrait') ? 'portrait' : 'landscape';
+  if (s && s.width && s.height) return s.height >= s.width ? 'portrait' : 'landscape';
+  return undefined;
+}
+
+/**
+ * The browser platform: metrics from `navigator`/`screen`, page visibility as the
+ * foreground/background lifecycle, `cly_id` in the page URL as the URL device ID.
+ * Globals are read when a method is called, never at import.
+ */
+export function browserPlatform(): Platform {
+  return {
+    name: 'Web',
+    metrics() {
+      const { navigator: nav, screen, devicePixelRatio } = g();
+      const ua = nav?.userAgent ?? '';
+      const { os, version } = detectOs(ua);
+      const metrics: Record<string, string> = { _os: os, _ua: ua };
+      if (version) metrics._os_version = version;
+      if (screen) metrics._resolution = `${screen.width}x${screen.height}`;
+      if (devicePixelRatio) metrics._density = String(devicePixelRatio);
+      if (nav?.language) metrics._locale = nav.language;
+      metrics._device_type = /Mobi|Android|iPhone/i.test(ua) ? 'mobile' : /iPad|Tablet/i.test(ua) ? 'tablet' : 'desktop';
+      return metrics;
+    },
+    urlDeviceId() {
+      const search = g().location?.search;
+      if (!search) return undefined;
+      const id = new URLSearchParams(search).get('cly_id');
+      return id && id.trim() !== '' ? id : undefined;
+    },
+    orientation: currentOrientation,
+    isForeground() {
+      const doc = g().document;
+      return doc ? doc.visibilityState !== 'hidden' : true;
+    },
+    onLifecycle(listener) {
+      const doc = g().document;
+      if (!doc) return () => undefined;
+      const onChange = (): void => listener(doc.visibilityState === 'hidden' ? 'background' : 'foreground');
+      doc.addEventListener('visibilitychange', onChange);
+      return () => doc.removeEventListener('visibilitychange', onChange);
+    },
+    onOrientation(listener) {
+      const w = g();
+      if (!w.addEventListener || !w.removeEventListener) return () => undefined;
+      const onChange = (): void => {
+        const o = currentOrientation();
+        if (o) listener(o);
+      };
+      w.addEventListener('resize', onChange);
+      return () => w.removeEventListener?.('resize', onChange);
+    },
+    isBot() {
+      return BOT_UA.test(g().navigator?.userAgent ?? '');
+    },
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * The four small interfaces a platform implements to host chartly.
+ * A user can write any of them in one file; every shipped adapter passes the
+ * shared contract suite in `test/adapters/`.
+ */
+
+/** One entry of a persisted, append-only queue. `seq` is assigned by the core and only grows. */
+export interface QueueEntry {
+  readonly seq: number;
+  readonly data: string;
+}
+
+/** The persisted queues. `requests` is the request queue, `events` the event queue. */
+export type QueueName = 'requests' | 'events';
+
+/**
+ * One write operation. The core groups operations and hands them to `write` in order;
+ * an adapter applies a group in order and resolves only once it is durable.
+ */
+export type StorageOp =
+  | { readonly op: 'set'; readonly key: string; readonly value: string }
+  | { readonly op: 'delete'; readonly key: string }
+  | { readonly op: 'append'; readonly queue: QueueName; readonly seq: number; readonly data: string }
+  | { readonly op: 'update'; readonly queue: QueueName; readonly seq: number; readonly data: string }
+  | { readonly op: 'remove'; readonly queue: QueueName; readonly seqs: readonly number[] }
+  | { readonly op: 'clear'; readonly queue: QueueName };
+
+/** Everything a namespace holds, as read at boot. Queue entries are in ascending `seq` order. */
+export interface StorageContents {
+  readonly kv: Readonly<Record<string, string>>;
+  readonly queues: Readonly<Record<QueueName, readonly QueueEntry[]>>;
+  /** How many stored records could not be read (torn or corrupt) and were skipped. */
+  readonly corrupt: number;
+}
+
+/** An open storage namespace (one per app key). */
+export interface StorageHandle {
+  /** Reads everything the namespace holds. Called once at boot. */
+  read(): Promise<StorageContents>;
+  /**
+   * Applies the operations in order. Resolves once they are durable (as durable as the
+   * medium allows). The cost of one append or one remove must not grow with the queue length.
+   */
+  write(ops: readonly StorageOp[]): Promise<void>;
+  /** Releases the namespace (file handles, database connections). */
+  close(): Promise<void>;
+}
+
+/** Persistent storage. Namespaces never share data: chartly opens one per app key. */
+export interface StorageAdapter {
+  /** A short name for logs, e.g. `memory`, `file`, `indexeddb`, `localStorage`. */
+  readonly kind: string;
+  open(namespace: string): Promise<StorageHandle>;
+}
+
+/** One HTTP request, fully built: the transport adds nothing. */
+export interface TransportRequest {
+  readonly method: 'GET' | 'POST';
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The urlencoded body of a POST. */
+  readonly body?: string;
+  readonly timeoutMs: number;
+}
+
+/**
+ * What a send ended with. Transports never reject: a timeout or a network error is a value.
+ * `elapsedMs` is measured by the transport with the clock it was given (or its own).
+ */
+export type TransportResult =
+  | { readonly kind: 'response'; readonly status: number; readonly body: string; readonly elapsedMs: number }
+  | { readonly kind: 'timeout'; readonly elapsedMs: number }
+  | { readonly kind: 'network-error'; readonly message: string; readonly elapsedMs: number };
+
+export interface Transport {
+  send(request: TransportRequest): Promise<TransportResult>;
+}
+
+export type TimerHandle = unknown;
+
+/**
+ * Time. `setTimeout`/`clearTimeout` have the shape XState's `clock` option takes, so the
+ * same clock drives every machine delay. Tests pass a simulated clock and never sleep.
+ */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  setTimeout(fn: (...args: unknown[]) => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
+export type LifecycleState = 'foreground' | 'background';
+export type Orientation = 'portrait' | 'landscape';
+
+/** Optional UI hooks a platform may offer (feedback widgets, content overlays, links). */
+export interface PlatformUi {
+  showWidget?(url: string, onClosed: () => void): void;
+  showContent?(url: string, placement: Record<string, unknown>, onClosed: () => void): void;
+  openUrl?(url: string): void;
+}
+
+/** What the host platform tells the SDK about the device and the app. */
+export interface Platform {
+  /** Used as the `segment` of view events and in logs, e.g. `Node`, `Web`. */
+  readonly name: string;
+  /** Device metrics for `metrics=` (`_os`, `_os_version`, `_device`, `_resolution`, `_locale`, ...). */
+  metrics(): Record<string, string>;
+  /** A device ID the platform received from outside (the web SDK's `cly_id` URL parameter). */
+  urlDeviceId?(): string | undefined;
+  /** The current orientation, where the platform has one. */
+  orientation?(): Orientation | undefined;
+  /** Whether the app is in the foreground when the SDK starts. Default: true. */
+  isForeground?(): boolean;
+  /** Subscribes to foreground/background changes; returns the unsubscribe function. */
+  onLifecycle?(listener: (state: LifecycleState) => void): () => void;
+  /** Subscribes to orientation changes; returns the unsubscribe function. */
+  onOrientation?(listener: (orientation: Orientation) => void): () => void;
+  /** Whether this client looks like a bot or crawler: then nothing is recorded. */
+  isBot?(): boolean;
+  readonly ui?: PlatformUi;
+}

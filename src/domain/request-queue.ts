@@ -1,0 +1,142 @@
+/**
+ * The in-memory mirror of the persisted request queue. Every mutation returns the storage
+ * operations that persist it, so the effect layer can write them at once; nothing here
+ * does I/O.
+ *
+ * Cost: enqueue and head removal are O(1) (an array with a moving head, compacted when
+ * the dead prefix outgrows the live part) and each produces one or two storage ops,
+ * independent of the queue length. Only the rare whole-queue operations (rewrite, clear)
+ * touch every entry.
+ */
+import type { QueueEntry, StorageOp } from '../adapters/types.js';
+
+export interface QueuedRequest {
+  readonly seq: number;
+  readonly data: string;
+  /** ms timestamp the request was created with (its `timestamp` param); NaN if unknown. */
+  readonly createdAt: number;
+}
+
+const TIMESTAMP = /(?:^|&)timestamp=(\d+)(?:&|$)/;
+
+/** Reads the creation time from a stored query string (the base param `timestamp`). */
+export function createdAtOf(data: string): number {
+  const m = TIMESTAMP.exec(data);
+  return m ? Number(m[1]) : Number.NaN;
+}
+
+export class RequestQueue {
+  private items: QueuedRequest[] = [];
+  private head = 0;
+  private nextSeq: number;
+
+  constructor(
+    entries: readonly QueueEntry[] = [],
+    private maxSize = 1000,
+  ) {
+    let max = 0;
+    for (const e of entries) {
+      this.items.push({ seq: e.seq, data: e.data, createdAt: createdAtOf(e.data) });
+      if (e.seq > max) max = e.seq;
+    }
+    this.nextSeq = max + 1;
+  }
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  peek(): QueuedRequest | undefined {
+    return this.items[this.head];
+  }
+
+  /** Every queued request, oldest first (a copy). */
+  toArray(): QueuedRequest[] {
+    return this.items.slice(this.head);
+  }
+
+  /**
+   * Appends a request. When the queue is over its limit the oldest requests are evicted
+   * (spec: Queue Size Limit); the evicted ones are returned so they can be logged.
+   */
+  enqueue(data: string, createdAt = createdAtOf(data)): { ops: StorageOp[]; evicted: QueuedRequest[] } {
+    const entry: QueuedRequest = { seq: this.nextSeq++, data, createdAt };
+    this.items.push(entry);
+    const ops: StorageOp[] = [{ op: 'append', queue: 'requests', seq: entry.seq, data }];
+    const evicted = this.evictOverflow();
+    if (evicted.length > 0) ops.push({ op: 'remove', queue: 'requests', seqs: evicted.map((e) => e.seq) });
+    return { ops, evicted };
+  }
+
+  /** Removes one request (normally the head). Unknown seqs are ignored. */
+  remove(seq: number): StorageOp[] {
+    const first = this.items[this.head];
+    if (first && first.seq === seq) {
+      this.head++;
+      this.compact();
+      return [{ op: 'remove', queue: 'requests', seqs: [seq] }];
+    }
+    const i = this.items.findIndex((e, idx) => idx >= this.head && e.seq === seq);
+    if (i < 0) return [];
+    this.items.splice(i, 1);
+    return [{ op: 'remove', queue: 'requests', seqs: [seq] }];
+  }
+
+  /**
+   * Applies `fn` to every queued request: a string replaces the data (same seq, same
+   * place), `null` removes the request, `undefined` keeps it.
+   */
+  rewrite(fn: (request: QueuedRequest) => string | null | undefined): StorageOp[] {
+    const ops: StorageOp[] = [];
+    const removed: number[] = [];
+    const kept: QueuedRequest[] = [];
+    for (const e of this.items.slice(this.head)) {
+      const next = fn(e);
+      if (next === null) {
+        removed.push(e.seq);
+      } else if (next !== undefined && next !== e.data) {
+        kept.push({ seq: e.seq, data: next, createdAt: createdAtOf(next) });
+        ops.push({ op: 'update', queue: 'requests', seq: e.seq, data: next });
+      } else {
+        kept.push(e);
+      }
+    }
+    if (removed.length > 0) ops.push({ op: 'remove', queue: 'requests', seqs: removed });
+    this.items = kept;
+    this.head = 0;
+    return ops;
+  }
+
+  clear(): StorageOp[] {
+    this.items = [];
+    this.head = 0;
+    return [{ op: 'clear', queue: 'requests' }];
+  }
+
+  /** Changes the limit (server setting `rqs`); evicts the oldest if now over it. */
+  setMaxSize(maxSize: number): { ops: StorageOp[]; evicted: QueuedRequest[] } {
+    this.maxSize = maxSize;
+    const evicted = this.evictOverflow();
+    return {
+      ops: evicted.length > 0 ? [{ op: 'remove', queue: 'requests', seqs: evicted.map((e) => e.seq) }] : [],
+      evicted,
+    };
+  }
+
+  private evictOverflow(): QueuedRequest[] {
+    const over = this.length - this.maxSize;
+    if (over <= 0) return [];
+    const evicted = this.items.slice(this.head, this.head + over);
+    this.head += over;
+    this.compact();
+    return evicted;
+  }
+
+  private compact(): void {
+    // Drop the dead prefix once it is larger than the live part: amortized O(1).
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The typed commands: the only way a machine asks for I/O. Machines `emit()` them; the
+ * effect pipeline (`run-effects.ts`) performs them against the adapters and feeds the
+ * results back to the machines as events (`EffectResult`).
+ *
+ * Names are `target.verb`; results are past tense (`transport.succeeded`).
+ */
+import type { DeviceIdType, Instant, LogLevel, WireEvent, ConsentState } from '../domain/types.js';
+
+/** Queue a request. The queue effect stamps the base params with the identity current *now*. */
+export interface RequestEnqueueCommand {
+  type: 'request.enqueue';
+  /** The feature params (`begin_session`, `events`, `consent`, ...), already strings. */
+  params: Record<string, string>;
+  /** When the data was recorded; default: when the command is performed. */
+  at?: Instant;
+  /** Another endpoint than `/i` (spec: Custom Endpoint Override), e.g. `/o/sdk`. */
+  endpoint?: string;
+}
+
+/** Queue operations on the persisted request queue. */
+export type RequestQueueCommand =
+  | RequestEnqueueCommand
+  /** Rewrite `device_id` of queued requests (leaving temporary-ID mode). */
+  | { type: 'requests.rewriteDeviceId'; from: string; to: string }
+  /** Drop queued requests whose `device_id` is `deviceId` (orphaned temporary requests). */
+  | { type: 'requests.removeDeviceId'; deviceId: string }
+  | { type: 'requests.clear' }
+  | { type: 'requests.replaceAppKey' }
+  | { type: 'requests.removeOtherAppKeys' };
+
+/** The persisted event queue: the events machine mirrors it and asks for writes. */
+export type EventStoreCommand =
+  | { type: 'events.persist'; events: WireEvent[] }
+  | { type: 'events.unpersist'; ids: string[] }
+  | { type: 'events.clearStore' };
+
+/** Small keyed state (device ID, settings, counters). Values are JSON-serialized by the effect. */
+export type KeyValueCommand =
+  | { type: 'storage.set'; key: string; value: unknown }
+  | { type: 'storage.delete'; key: string };
+
+/** The request processor's I/O. */
+export type TransportCommand =
+  /** Send the head of the request queue (the effect reads it, drops it if too old, sends it). */
+  | { type: 'transport.sendHead' }
+  /** Remove a delivered request from the queue. */
+  | { type: 'requests.remove'; seq: number };
+
+/** Download the SDK behavior settings (`/o/sdk?method=sc`), directly, not through the queue. */
+export interface SettingsFetchCommand {
+  type: 'settings.fetch';
+}
+
+/** A message for the logger (machines never print). */
+export interface LogCommand {
+  type: 'log';
+  level: LogLevel;
+  module: string;
+  message: string;
+}
+
+/**
+ * A fact other machines may react to. `router.ts` decides who hears it; the effect
+ * pipeline only forwards it. This is how features talk without knowing each other.
+ */
+export type Broadcast =
+  | { type: 'identity.changed'; deviceId: string; deviceIdType: DeviceIdType; merged: boolean; previousId: string | null }
+  /** Sent *before* a device ID change without merge: flush what belongs to the old ID. */
+  | { type: 'identity.changing'; from: string; to: string }
+  | { type: 'consent.changing'; before: ConsentState; after: ConsentState }
+  | { type: 'consent.changed'; before: ConsentState; after: ConsentState }
+  | { type: 'session.began'; at: Instant }
+  | { type: 'session.ended'; at: Instant }
+  | { type: 'view.changed'; currentViewId: string; previousViewId: string; currentViewName: string; previousViewName: string }
+  | { type: 'backoff.started'; untilMs: number }
+  | { type: 'backoff.ended' }
+  | { type: 'flush.requested'; at: Instant }
+  /** The request processor ended a `queue.flush()`. */
+  | { type: 'flush.finished'; flushId: number; delivered: number; failed: boolean }
+  /**
+   * What the next `begin_session` must carry for location (spec: Recording Location):
+   * `{}` nothing to add, `{ location: '' }` opted out, or `country_code`/`city`/`location`/`ip_address`.
+   */
+  | { type: 'location.changed'; params: Record<string, string> }
+  /** SDK behavior settings (spec: SDK Behavior Settings): provided, stored or downloaded. */
+  | { type: 'settings.updated'; settings: Record<string, unknown> }
+  /** The app went to the foreground / background (platform lifecycle or `countly.lifecycle`). */
+  | { type: 'app.foreground'; at: Instant }
+  | { type: 'app.background'; at: Instant }
+  /** Requests may / may not be sent (temporary-ID mode, offline mode). */
+  | { type: 'sending.hold'; reason: 'temporary-id' | 'offline' }
+  | { type: 'sending.release'; reason: 'temporary-id' | 'offline' };
+
+export interface BroadcastCommand {
+  type: 'broadcast';
+  event: Broadcast;
+}
+
+/** An internal event to record through the events feature (views, orientation, feedback, ...). */
+export interface RecordInternalEventCommand {
+  type: 'event.record';
+  key: string;
+  count?: number;
+  sum?: number;
+  dur?: number;
+  segmentation?: Record<string, unknown>;
+  /** When it happened (for view end events: when the view ended). */
+  at: Instant;
+  /** The event ID (view events use the view ID). */
+  id: string;
+  /** Extra wire fields of internal events (`pvid`). */
+  extra?: Partial<Pick<WireEvent, 'pvid' | 'cvid'>>;
+}
+
+export type Command =
+  | RequestQueueCommand
+  | EventStoreCommand
+  | KeyValueCommand
+  | TransportCommand
+  | LogCommand
+  | BroadcastCommand
+  | RecordInternalEventCommand
+  | SettingsFetchCommand;
+
+export type CommandType = Command['type'];
+
+/** What effects feed back to machines. */
+export type EffectResult =
+  | {
+      type: 'transport.succeeded';
+      seq: number;
+      status: number;
+      body: string;
+      elapsedMs: number;
+      /** when the request was created (ms), for the backoff age check */
+      createdAt: number;
+      /** when the answer arrived (ms, injected clock) */
+      completedAt: number;
+      queueLength: number;
+    }
+  | {
+      type: 'transport.failed';
+      seq: number;
+      reason: string;
+      elapsedMs: number;
+      createdAt: number;
+      completedAt: number;
+      queueLength: number;
+    }
+  /** `transport.sendHead` found nothing to send (empty queue, or every head too old and dropped). */
+  | { type: 'transport.idle'; queueLength: number }
+  | { type: 'queue.changed'; requests: number; events: number }
+  | { type: 'settings.fetched'; settings: Record<string, unknown> }
+  | { type: 'settings.fetchFailed'; reason: string };

@@ -1,0 +1,72 @@
+import { filter, map } from 'rxjs';
+import type { StorageOp } from '../adapters/types.js';
+import type { QueuedRequest } from '../domain/request-queue.js';
+import { buildStoredRequest, parseStoredRequest, rewriteStoredRequest } from '../protocol/request.js';
+import type { Command, RequestQueueCommand } from './commands.js';
+import type { Effect, EffectDeps } from './deps.js';
+
+const QUEUE_COMMANDS = new Set<Command['type']>([
+  'request.enqueue',
+  'requests.rewriteDeviceId',
+  'requests.removeDeviceId',
+  'requests.clear',
+  'requests.replaceAppKey',
+  'requests.removeOtherAppKeys',
+]);
+const isQueueCommand = (c: Command): c is RequestQueueCommand => QUEUE_COMMANDS.has(c.type);
+
+function perform(c: RequestQueueCommand, deps: EffectDeps): StorageOp[] {
+  const { queue, config } = deps;
+  switch (c.type) {
+    case 'request.enqueue': {
+      // The identity is read now, synchronously with the command: a request emitted before a
+      // device-ID change is stamped with the old ID, one emitted after with the new one.
+      const identity = deps.identity();
+      const instant = c.at ?? deps.instant();
+      const data = buildStoredRequest({
+        appKey: config.appKey,
+        deviceId: identity.deviceId,
+        deviceIdType: identity.deviceIdType,
+        instant,
+        sdkName: config.sdkName,
+        sdkVersion: config.sdkVersion,
+        appVersion: config.appVersion,
+        params: c.params,
+        endpoint: c.endpoint,
+      });
+      const { ops, evicted } = queue.enqueue(data, instant.timestamp);
+      if (evicted.length > 0) {
+        deps.log.warning('RequestQueue', `enqueue, queue is full, dropped the ${evicted.length} oldest request(s)`);
+      }
+      return ops;
+    }
+    case 'requests.rewriteDeviceId': {
+      const ops = queue.rewrite((r) => (deviceIdOf(r) === c.from ? rewriteStoredRequest(r.data, { device_id: c.to }) : undefined));
+      deps.log.debug('RequestQueue', `rewriteDeviceId, rewrote ${countUpdates(ops)} queued request(s)`);
+      return ops;
+    }
+    case 'requests.removeDeviceId':
+      return queue.rewrite((r) => (deviceIdOf(r) === c.deviceId ? null : undefined));
+    case 'requests.clear':
+      return queue.clear();
+    case 'requests.replaceAppKey':
+      return queue.rewrite((r) =>
+        parseStoredRequest(r.data).appKey === config.appKey ? undefined : rewriteStoredRequest(r.data, { app_key: config.appKey }),
+      );
+    case 'requests.removeOtherAppKeys':
+      return queue.rewrite((r) => (parseStoredRequest(r.data).appKey === config.appKey ? undefined : null));
+  }
+}
+
+const deviceIdOf = (r: QueuedRequest): string | null => parseStoredRequest(r.data).deviceId;
+const countUpdates = (ops: StorageOp[]): number => ops.filter((o) => o.op === 'update').length;
+
+/** The request queue: stamps base params, appends, rewrites; every change is written at once. */
+export const queueEffect: Effect = (cmd$, deps) =>
+  cmd$.pipe(
+    filter(isQueueCommand),
+    map((c) => {
+      deps.writer.push(perform(c, deps));
+      return { type: 'queue.changed' as const, requests: deps.queue.length, events: deps.eventStore.size };
+    }),
+  );

@@ -1,0 +1,33 @@
+/**
+ * chartly — a Countly SDK built as statecharts. This entry is platform-neutral: importing it
+ * touches no browser or Node global, so it loads in Node, browsers, workers and SSR.
+ */
+export { createCountly, init, instance, resetSharedInstance } from './sdk.js';
+export { memoryStorage } from './adapters/storage/memory.js';
+export { indexedDbStorage } from './adapters/storage/indexeddb.js';
+export { localStorageAdapter } from './adapters/storage/local-storage.js';
+export { fetchTransport, type FetchTransportOptions } from './adapters/transport/fetch.js';
+export { systemClock, simulatedClock, type ManualClock } from './adapters/clock.js';
+export { neutralPlatform } from './adapters/platform/neutral.js';
+export { browserPlatform } from './adapters/platform/browser.js';
+export { ConsentFeatures, TEMPORARY_DEVICE_ID } from './domain/types.js';
+export { SDK_NAME, SDK_VERSION } from './config.js';
+export type {
+  Clock,
+  LifecycleState,
+  Orientation,
+  Platform,
+  PlatformUi,
+  QueueEntry,
+  QueueName,
+  StorageAdapter,
+  StorageContents,
+  StorageHandle,
+  StorageOp,
+  TimerHandle,
+  Transport,
+  TransportRequest,
+  TransportResult,
+} from './adapters/types.js';
+export type { Command, Broadcast, EffectResult } from './effects/commands.js';
+export type * from './types.js';

@@ -1,0 +1,501 @@
+/**
+ * The wiring of one SDK instance: one top-level actor per feature, their commands merged
+ * into one stream, the effect pipeline performing them, and the results routed back.
+ *
+ *   public API → machine event → machine emits command → effect → adapter → result event → machine
+ */
+import { BehaviorSubject, Subject, distinctUntilChanged, type Observable, type Subscription } from 'rxjs';
+import { createActor, type AnyActorRef, type AnyStateMachine, type EventObject } from 'xstate';
+import type { Clock, Platform, StorageAdapter, StorageContents, StorageHandle, Transport } from './adapters/types.js';
+import { systemClock } from './adapters/clock.js';
+import { memoryStorage } from './adapters/storage/memory.js';
+import { indexedDbStorage } from './adapters/storage/indexeddb.js';
+import { fetchTransport } from './adapters/transport/fetch.js';
+import { browserPlatform } from './adapters/platform/browser.js';
+import { neutralPlatform } from './adapters/platform/neutral.js';
+import type { ActorName, ApiContext } from './api/context.js';
+import { resolveConfig, normalizeServerUrl, type ResolvedConfig } from './config.js';
+import { RequestQueue } from './domain/request-queue.js';
+import { ConsentFeatures, type ConsentState, type Instant } from './domain/types.js';
+import type { Broadcast, Command } from './effects/commands.js';
+import type { EffectDeps, Identity, SdkEvent } from './effects/deps.js';
+import { EventStore } from './effects/event-store.js';
+import { runEffects } from './effects/run-effects.js';
+import { StorageWriter } from './effects/storage-writer.js';
+import { createLogger, param, type Logger } from './log.js';
+import { createInstantSource } from './protocol/time.js';
+import { parseStoredRequest } from './protocol/request.js';
+import { createRouter, DELIVERY_ORDER, type Route } from './router.js';
+import type { CountlyState } from './state.js';
+import type { Countly, CountlyConfig } from './types.js';
+import { features, type FeatureBootContext } from './features.js';
+import { selectState } from './select-state.js';
+import { createQueueApi } from './api/queue.js';
+import { createEventsApi } from './api/events.js';
+import { createSessionsApi } from './api/sessions.js';
+import { createViewsApi } from './api/views.js';
+import { createDeviceIdApi, createOfflineApi } from './api/device-id.js';
+import { createConsentApi } from './api/consent.js';
+import { createLocationApi } from './api/location.js';
+
+/** Picks the platform where none was given; runs at `createCountly` time, never at import. */
+function detectPlatform(): Platform {
+  const g = globalThis as { document?: unknown; window?: unknown };
+  return g.document !== undefined && g.window !== undefined ? browserPlatform() : neutralPlatform();
+}
+
+function defaultStorage(): StorageAdapter {
+  const g = globalThis as { indexedDB?: unknown; document?: unknown };
+  return g.indexedDB !== undefined && g.document !== undefined ? indexedDbStorage() : memoryStorage();
+}
+
+const EMPTY_CONTENTS: StorageContents = { kv: {}, queues: { requests: [], events: [] }, corrupt: 0 };
+
+function parseKv(kv: Readonly<Record<string, string>>, log: Logger): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(kv)) {
+    try {
+      out[k] = JSON.parse(v);
+    } catch {
+      log.error('Storage', `read, stored value for key [${k}] is corrupt and was skipped`);
+    }
+  }
+  return out;
+}
+
+function parseBehaviorSettings(value: unknown, log: Logger): Record<string, unknown> {
+  if (value === undefined) return {};
+  let parsed = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      log.warning('Init', 'createCountly, "behaviorSettings" is not valid JSON and was ignored');
+      return {};
+    }
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    log.warning('Init', 'createCountly, "behaviorSettings" must be an object and was ignored');
+    return {};
+  }
+  // Accept both the server's envelope `{ v, t, c }` and a bare settings object.
+  const c = (parsed as { c?: unknown }).c;
+  return typeof c === 'object' && c !== null && !Array.isArray(c) ? (c as Record<string, unknown>) : (parsed as Record<string, unknown>);
+}
+
+type PendingCall =
+  | { kind: 'send'; target: ActorName; event: EventObject }
+  | { kind: 'broadcast'; event: Broadcast }
+  | { kind: 'command'; command: Command };
+
+class CountlyInstance {
+  readonly config: ResolvedConfig;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly platform: Platform;
+  readonly storage: StorageAdapter;
+  readonly transport: Transport;
+  readonly ready: Promise<void>;
+  readonly api: ApiContext;
+  readonly actors: Record<string, AnyActorRef> = {};
+
+  private readonly commands = new Subject<Command>();
+  private readonly stateSubject: BehaviorSubject<CountlyState>;
+  private readonly instant: () => Instant;
+  private readonly writer: StorageWriter;
+  private queue = new RequestQueue();
+  private eventStore = new EventStore();
+  private identity: Identity | null = null;
+  private serverUrl: string;
+  private handle: StorageHandle | null = null;
+  private route: Route = () => [];
+  private pending: PendingCall[] = [];
+  private status: CountlyState['status'] = 'booting';
+  private subscriptions: Subscription[] = [];
+  private cleanups: Array<() => void> = [];
+  private flushes = new Map<number, () => void>();
+  private nextFlushId = 1;
+  private settings: Record<string, unknown> = {};
+
+  constructor(userConfig: CountlyConfig) {
+    const cfg = (typeof userConfig === 'object' && userConfig !== null ? userConfig : {}) as CountlyConfig;
+    this.log = createLogger({
+      console: cfg.logging === true,
+      listener: typeof cfg.logListener === 'function' ? cfg.logListener : undefined,
+    });
+    this.config = resolveConfig(userConfig, this.log);
+    this.clock = cfg.clock ?? systemClock();
+    this.platform = cfg.platform ?? detectPlatform();
+    this.storage = cfg.storage ?? defaultStorage();
+    this.transport = cfg.transport ?? fetchTransport({ now: () => this.clock.now() });
+    this.instant = createInstantSource(() => this.clock.now());
+    this.writer = new StorageWriter(this.log);
+    this.serverUrl = this.config.url;
+    this.stateSubject = new BehaviorSubject<CountlyState>(this.computeState());
+    this.api = this.createApiContext();
+    this.log.info(
+      'Init',
+      `createCountly, url ${param(this.config.url)}, appKey ${param(this.config.appKey)}, storage ${param(this.storage.kind)}, platform ${param(this.platform.name)}`,
+    );
+    this.ready = this.boot(cfg).catch((error: unknown) => {
+      // Never reject `ready`: a failed boot is logged and the instance stays inert.
+      this.log.error('Init', `createCountly, initialization failed: ${String(error)}`);
+      this.status = 'stopped';
+      this.publishState();
+    });
+  }
+
+  // ---- boot --------------------------------------------------------------------------
+
+  private async boot(cfg: CountlyConfig): Promise<void> {
+    let contents = EMPTY_CONTENTS;
+    try {
+      this.handle = await this.storage.open(this.config.appKey);
+      contents = await this.handle.read();
+    } catch (error) {
+      // Storage that cannot open must not break the host app: run on memory instead.
+      this.log.error('Storage', `open, ${this.storage.kind} storage failed (${String(error)}); falling back to memory storage`);
+      this.handle = await memoryStorage().open(this.config.appKey);
+      contents = await this.handle.read();
+    }
+    if (this.status === 'stopped') return;
+    if (contents.corrupt > 0) this.log.error('Storage', `read, skipped ${contents.corrupt} corrupt stored record(s)`);
+    this.writer.attach(this.handle);
+
+    const kv = parseKv(contents.kv, this.log);
+    const { events: storedEvents, corrupt } = EventStore.decode(contents.queues.events);
+    if (corrupt > 0) this.log.error('Storage', `read, skipped ${corrupt} corrupt stored event(s)`);
+    // A stored request must at least name its app and device; anything else is corrupt.
+    const usable = contents.queues.requests.filter((e) => {
+      const parsed = parseStoredRequest(e.data);
+      return parsed.appKey !== null && parsed.appKey !== '' && parsed.deviceId !== null && parsed.deviceId !== '';
+    });
+    const corruptRequests = contents.queues.requests.length - usable.length;
+    if (corruptRequests > 0) {
+      this.log.error('Storage', `read, skipped ${corruptRequests} corrupt stored request(s)`);
+      const good = new Set(usable.map((e) => e.seq));
+      this.writer.push([{ op: 'remove', queue: 'requests', seqs: contents.queues.requests.filter((e) => !good.has(e.seq)).map((e) => e.seq) }]);
+    }
+    this.queue = new RequestQueue(usable, this.config.maxRequestQueueSize);
+    this.eventStore = new EventStore(contents.queues.events);
+
+    // spec: SDK Behavior Settings — SDK default < dev config < provided SBS < stored SBS.
+    this.settings = { ...parseBehaviorSettings(cfg.behaviorSettings, this.log), ...(isRecord(kv.behaviorSettings) ? kv.behaviorSettings : {}) };
+
+    const bootContext: FeatureBootContext = {
+      config: this.config,
+      stored: kv,
+      storedEvents,
+      platform: this.platform,
+      generatedId: randomId(),
+      queueLength: this.queue.length,
+      settings: this.settings,
+    };
+
+    const deps: EffectDeps = {
+      config: this.config,
+      log: this.log,
+      transport: this.transport,
+      clock: this.clock,
+      writer: this.writer,
+      queue: this.queue,
+      eventStore: this.eventStore,
+      identity: () => this.identity ?? { deviceId: '', deviceIdType: 'SDK_GENERATED' },
+      instant: this.instant,
+      serverUrl: () => this.serverUrl,
+      dropAgeHours: () => (typeof this.settings.dort === 'number' && this.settings.dort > 0 ? this.settings.dort : this.config.requestDropAgeHours),
+    };
+    this.subscriptions.push(
+      runEffects(this.commands, deps).subscribe({
+        next: (event) => this.deliver(event),
+        error: (error: unknown) => this.log.error('Effects', `pipeline, stopped: ${String(error)}`),
+      }),
+    );
+
+    const listeners: Partial<Record<ActorName, readonly string[]>> = {};
+    const created: Array<[ActorName, AnyActorRef]> = [];
+    for (const feature of features) {
+      listeners[feature.name] = feature.listensTo;
+      const actor = createActor(feature.machine as AnyStateMachine, {
+        input: feature.input(bootContext),
+        clock: this.clock,
+        ...(cfg.inspect ? { inspect: cfg.inspect as never } : {}),
+      });
+      // Commands reach listeners only if attached before start().
+      actor.on('*', (command) => this.commands.next(command as Command));
+      const watched = actor.subscribe({
+        next: () => this.publishState(),
+        error: (error: unknown) => this.log.error('Init', `actor ${feature.name} failed: ${String(error)}`),
+      });
+      this.cleanups.push(() => watched.unsubscribe());
+      this.actors[feature.name] = actor;
+      created.push([feature.name, actor]);
+    }
+    this.route = createRouter(listeners);
+    // Start in boot order: identity first, so everything else stamps the right device ID.
+    for (const [, actor] of created) actor.start();
+    this.status = 'ready';
+
+    this.watchPlatform();
+
+    const calls = this.pending;
+    this.pending = [];
+    for (const call of calls) {
+      if (call.kind === 'send') this.actors[call.target]?.send(call.event);
+      else if (call.kind === 'broadcast') this.deliver(call.event);
+      else this.commands.next(call.command);
+    }
+    this.actors.processor?.send({ type: 'processor.release', reason: 'booting' });
+    this.publishState();
+    this.log.info('Init', `createCountly, ready with device ID ${param(this.identity?.deviceId)} and ${this.queue.length} queued request(s)`);
+  }
+
+  private watchPlatform(): void {
+    const { platform } = this;
+    if (platform.onLifecycle) {
+      this.cleanups.push(
+        platform.onLifecycle((state) =>
+          this.deliver(state === 'foreground' ? { type: 'app.foreground', at: this.instant() } : { type: 'app.background', at: this.instant() }),
+        ),
+      );
+    }
+    if (platform.onOrientation) {
+      this.cleanups.push(platform.onOrientation((mode) => this.actors.views?.send({ type: 'orientation.changed', mode, at: this.instant() })));
+    }
+  }
+
+  // ---- routing -----------------------------------------------------------------------
+
+  /** Routes an effect result or broadcast to the machines that listen, in delivery order. */
+  private deliver(event: SdkEvent): void {
+    switch (event.type) {
+      case 'identity.changed':
+        // The register that stamps requests changes before anyone reacts to the change.
+        this.identity = { deviceId: event.deviceId, deviceIdType: event.deviceIdType };
+        break;
+      case 'flush.finished': {
+        const resolve = this.flushes.get(event.flushId);
+        this.flushes.delete(event.flushId);
+        resolve?.();
+        break;
+      }
+      case 'settings.updated':
+        this.applySettings(event.settings);
+        break;
+      case 'queue.changed':
+        this.publishState();
+        break;
+      default:
+        break;
+    }
+    for (const target of this.route(event.type)) this.actors[target]?.send(event);
+  }
+
+  /** SDK-level behavior settings: networking, queue size. */
+  private applySettings(settings: Record<string, unknown>): void {
+    this.settings = settings;
+    if (typeof settings.rqs === 'number' && Number.isInteger(settings.rqs) && settings.rqs > 0) {
+      const { evicted } = this.queue.setMaxSize(settings.rqs);
+      if (evicted.length > 0) this.log.warning('RequestQueue', `settings, queue limit lowered to ${settings.rqs}, dropped ${evicted.length} request(s)`);
+    }
+    if (settings.networking === false) this.actors.processor?.send({ type: 'processor.hold', reason: 'networking-disabled' });
+    if (settings.networking === true) this.actors.processor?.send({ type: 'processor.release', reason: 'networking-disabled' });
+  }
+
+  // ---- API context -------------------------------------------------------------------
+
+  private createApiContext(): ApiContext {
+    return {
+    config: this.config,
+    log: this.log,
+    now: () => this.instant(),
+    newId: () => randomId(),
+    send: (target, event) => {
+      if (this.status === 'stopped') {
+        this.log.warning('Init', `send, the SDK was shut down; ${event.type} ignored`);
+        return;
+      }
+      if (this.status === 'booting') this.pending.push({ kind: 'send', target, event });
+      else this.actors[target]?.send(event);
+    },
+    broadcast: (event) => {
+      if (this.status === 'stopped') {
+        this.log.warning('Init', `broadcast, the SDK was shut down; ${event.type} ignored`);
+        return;
+      }
+      if (this.status === 'booting') this.pending.push({ kind: 'broadcast', event });
+      else this.deliver(event);
+    },
+    command: (command) => {
+      if (this.status === 'stopped') {
+        this.log.warning('Init', `command, the SDK was shut down; ${command.type} ignored`);
+        return;
+      }
+      if (this.status === 'booting') this.pending.push({ kind: 'command', command });
+      else this.commands.next(command);
+    },
+    snapshot: (target) => this.actors[target]?.getSnapshot() as never,
+    state: () => this.stateSubject.value,
+    isReady: () => this.status === 'ready',
+    };
+  }
+
+  // ---- flush / server URL / shutdown -------------------------------------------------
+
+  async flush(): Promise<void> {
+    await this.ready;
+    if (this.status !== 'ready') return;
+    this.deliver({ type: 'flush.requested', at: this.instant() });
+    const flushId = this.nextFlushId++;
+    const done = new Promise<void>((resolve) => this.flushes.set(flushId, resolve));
+    this.actors.processor?.send({ type: 'processor.flush', flushId });
+    await done;
+    await this.writer.drain();
+  }
+
+  setServerUrl(url: string): void {
+    const normalized = normalizeServerUrl(url);
+    if (normalized === null) {
+      this.log.warning('Init', `setServerUrl, invalid url ${param(url)}, ignored`);
+      return;
+    }
+    this.log.info('Init', `setServerUrl, url ${param(normalized)}`);
+    // Queued requests hold no URL: everything still queued now goes to the new server.
+    this.serverUrl = normalized;
+    this.publishState();
+  }
+
+  async shutdown(): Promise<void> {
+    this.log.info('Init', 'shutdown, stopping timers and persisting everything');
+    if (this.status === 'stopped') return;
+    await this.ready;
+    this.status = 'stopped';
+    for (const cleanup of this.cleanups) cleanup();
+    for (const name of [...DELIVERY_ORDER].reverse()) this.actors[name]?.stop();
+    for (const resolve of this.flushes.values()) resolve();
+    this.flushes.clear();
+    await this.writer.drain();
+    for (const s of this.subscriptions) s.unsubscribe();
+    this.writer.detach();
+    await this.handle?.close().catch((error: unknown) => this.log.error('Storage', `close, failed: ${String(error)}`));
+    this.handle = null;
+    this.publishState();
+  }
+
+  // ---- state -------------------------------------------------------------------------
+
+  private computeState(): CountlyState {
+    return selectState({
+      status: this.status,
+      config: this.config,
+      serverUrl: this.serverUrl,
+      identity: this.identity,
+      queue: { requests: this.queue.length, events: this.eventStore.size },
+      actors: this.actors,
+    });
+  }
+
+  private publishState(): void {
+    if (!this.stateSubject) return;
+    this.stateSubject.next(this.computeState());
+  }
+
+  get state$(): Observable<CountlyState> {
+    return this.stateSubject.pipe(distinctUntilChanged((a, b) => JSON.stringify(a) === JSON.stringify(b)));
+  }
+
+  getState(): CountlyState {
+    return this.stateSubject.value;
+  }
+
+  /** Diagnostics for tests and the benchmark. */
+  internals(): { queue: RequestQueue; writer: StorageWriter } {
+    return { queue: this.queue, writer: this.writer };
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** UUID v4 from the platform (`crypto.randomUUID`), looked up at call time. */
+function randomId(): string {
+  return globalThis.crypto.randomUUID();
+}
+
+export const allGiven = (given: boolean): ConsentState =>
+  Object.fromEntries(ConsentFeatures.map((f) => [f, given])) as unknown as ConsentState;
+
+/** Builds the public object of an instance. */
+export function createCountly(config: CountlyConfig): Countly {
+  const sdk = new CountlyInstance(config);
+  const ctx = sdk.api;
+  const offline = createOfflineApi(ctx);
+  const countly: Countly = {
+    ready: sdk.ready,
+    get state$() {
+      return sdk.state$;
+    },
+    getState: () => sdk.getState(),
+    actors: sdk.actors,
+    events: createEventsApi(ctx),
+    sessions: createSessionsApi(ctx),
+    views: createViewsApi(ctx),
+    deviceId: createDeviceIdApi(ctx),
+    consent: createConsentApi(ctx),
+    location: createLocationApi(ctx),
+    queue: createQueueApi(ctx, { flush: () => sdk.flush() }),
+    lifecycle: {
+      foreground: () => {
+        sdk.log.info('Lifecycle', 'foreground, the app came to the foreground');
+        ctx.broadcast({ type: 'app.foreground', at: ctx.now() });
+      },
+      background: () => {
+        sdk.log.info('Lifecycle', 'background, the app went to the background');
+        ctx.broadcast({ type: 'app.background', at: ctx.now() });
+      },
+    },
+    setServerUrl: (url: string) => sdk.setServerUrl(url),
+    enableOfflineMode: offline.enableOfflineMode,
+    disableOfflineMode: offline.disableOfflineMode,
+    shutdown: () => sdk.shutdown(),
+  };
+  internalsOf.set(countly, () => sdk.internals());
+  return countly;
+}
+
+const internalsOf = new WeakMap<Countly, () => { queue: RequestQueue; writer: StorageWriter }>();
+
+/** Test and benchmark diagnostics of an instance (not part of the public API). */
+export function instanceInternals(countly: Countly): { queue: RequestQueue; writer: StorageWriter } | undefined {
+  return internalsOf.get(countly)?.();
+}
+
+let shared: Countly | null = null;
+
+/** Creates the shared instance once; later calls log a warning and return the first one. */
+export function init(config: CountlyConfig): Countly {
+  if (shared) {
+    shared.getState();
+    createLogger({ console: config?.logging === true, listener: config?.logListener }).warning(
+      'Init',
+      'init, the shared instance already exists; the new config was ignored',
+    );
+    return shared;
+  }
+  shared = createCountly(config);
+  return shared;
+}
+
+/** The shared instance; throws if `init` was not called. */
+export function instance(): Countly {
+  if (!shared) throw new Error('[Countly] instance, init() was not called');
+  return shared;
+}
+
+/** Forgets the shared instance (after shutting it down). For tests and hot reloads. */
+export async function resetSharedInstance(): Promise<void> {
+  const s = shared;
+  shared = null;
+  await s?.shutdown();
+}

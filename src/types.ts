@@ -1,0 +1,155 @@
+/**
+ * The public types of chartly, as fixed in the API contract. Every option is documented
+ * where it is declared; `docs/` explains each feature.
+ */
+import type { Observable } from 'rxjs';
+import type { AnyActorRef, InspectionEvent, Observer } from 'xstate';
+import type { Clock, Platform, StorageAdapter, Transport } from './adapters/types.js';
+import type { ConsentFeature, DeviceIdType, LogLevel, Segmentation } from './domain/types.js';
+import type { CountlyState } from './state.js';
+
+export type { ConsentFeature, DeviceIdType, LogLevel, Segmentation } from './domain/types.js';
+export type { CountlyState } from './state.js';
+
+export interface CountlyConfig {
+  /** The Countly server, e.g. `https://your.server`. Must be a valid http(s) URL; trailing slashes are stripped. */
+  url: string;
+  /** The app key from the Countly dashboard. Storage is segmented by it. */
+  appKey: string;
+  /** A device ID you supply (type `DEVELOPER_SUPPLIED`). See the init truth table in docs/device-id.md. */
+  deviceId?: string;
+  /** Start in temporary-ID (offline) mode: requests are queued under a placeholder and not sent. */
+  temporaryDeviceId?: boolean;
+  /** Forget the stored device ID at init and acquire one anew. */
+  clearStoredDeviceId?: boolean;
+  /** Where queues and state persist. Default: `indexedDbStorage()` in browsers, `memoryStorage()` elsewhere. */
+  storage?: StorageAdapter;
+  /** How requests are sent. Default: `fetchTransport()`. */
+  transport?: Transport;
+  /** Metrics, lifecycle, orientation, URL device ID. Default: detected (browser, else a neutral one). */
+  platform?: Platform;
+  /** Time and timers. Default: real time. Tests pass `simulatedClock()`. */
+  clock?: Clock;
+
+  /** Print logs to the console (independent of `logListener`). Default false. */
+  logging?: boolean;
+  /** Receives every log line with its level (independent of `logging`). */
+  logListener?: (message: string, level: LogLevel) => void;
+
+  /** Send every request as POST. Default true; when false, requests under 2,000 characters use GET (crashes always POST). */
+  httpPostForced?: boolean;
+  /** HTTP headers added to every request. */
+  customHeaders?: Record<string, string>;
+  /** Seconds before a request is abandoned as timed out. Default 30, minimum 1. */
+  requestTimeoutSeconds?: number;
+  /** Requests older than this many hours are dropped instead of sent. Default 0 (never). */
+  requestDropAgeHours?: number;
+  /** Adds `checksum256` (SHA-256 of the payload + salt) to every request. */
+  salt?: string;
+  /** The most requests kept queued; the oldest are dropped beyond it. Default 1000. */
+  maxRequestQueueSize?: number;
+  /** Events combined into one request. Default 100. */
+  eventQueueThreshold?: number;
+  /** Seconds between automatic session updates. Default 60, minimum 1. */
+  sessionUpdateInterval?: number;
+  /** `true`: you call `sessions.begin/update/end`; `'hybrid'`: you begin and end, updates are automatic. Default automatic. */
+  manualSessions?: boolean | 'hybrid';
+  /** The backoff mechanism (pause sending while the server is slow). Default true. */
+  backoff?: boolean;
+  /** Seconds to wait after a failed send before trying the same request again. Default 60, minimum 1. */
+  retryCooldownSeconds?: number;
+
+  /** Every feature starts without consent until given. Default false. */
+  requiresConsent?: boolean;
+  /** Consent given at init (with `requiresConsent`). */
+  consent?: ConsentFeature[] | 'all';
+
+  /** Location sent with the next session begin; `false` disables location (sends `location=`). */
+  location?: { countryCode?: string; city?: string; gps?: string; ipAddress?: string } | false;
+  /** Overrides or adds device metrics sent with `begin_session`. */
+  metricOverride?: Record<string, string>;
+  /** SDK internal limits (spec: SDK Internal Limits). */
+  limits?: Partial<{ maxKeyLength: number; maxValueSize: number; maxSegmentationValues: number;
+    maxBreadcrumbCount: number; maxStackTraceLinesPerThread: number; maxStackTraceLineLength: number }>;
+
+  /** View tracking: orientation events, restarting manual views after background, global segmentation. */
+  views?: { automatic?: boolean; shortNames?: boolean; exclusions?: string[];
+    globalSegmentation?: Segmentation; trackOrientation?: boolean; restartManualViews?: boolean };
+  /** SDK behavior settings to use until the server's arrive (JSON string or object, `{ c: {...} }` or bare). */
+  behaviorSettings?: string | object;
+  /** Never download behavior settings from the server (stored and provided ones still apply). */
+  disableBehaviorSettingsUpdates?: boolean;
+  /** Experimental: `cly_v` visibility on events, previous event/view names. */
+  experimental?: { visibilityTracking?: boolean; previousNameRecording?: boolean };
+  /** `sdk_name` sent with every request. Default `typescript-chartly`. */
+  sdkName?: string;
+  /** `sdk_version` sent with every request. Default the package version. */
+  sdkVersion?: string;
+  /** Your app's version (`av`, `_app_version`). Default `0.0`. */
+  appVersion?: string;
+  /** An XState inspection observer, handed to every actor (Stately inspector); see docs/inspector.md. */
+  inspect?: ((event: InspectionEvent) => void) | Observer<InspectionEvent>;
+}
+
+export interface Countly {
+  readonly ready: Promise<void>;               // storage loaded, device ID acquired, init finished
+  readonly state$: Observable<CountlyState>;  // rxjs; emits on every change
+  getState(): CountlyState;                    // { deviceId, deviceIdType, session, views, consent, queue: {requests, events}, backoff, ... }
+  readonly actors: Record<string, AnyActorRef>; // every feature's running XState actor
+
+  events: {
+    record(key: string, options?: { count?: number; sum?: number; dur?: number; segmentation?: Segmentation }): void;
+    start(key: string): void;
+    end(key: string, options?: { count?: number; sum?: number; segmentation?: Segmentation }): void;
+    cancel(key: string): void;
+  };
+  sessions: { begin(): void; update(): void; end(): void };
+  views: {
+    startAutoStopped(name: string, segmentation?: Segmentation): string | null;
+    start(name: string, segmentation?: Segmentation): string | null;
+    stopByName(name: string, segmentation?: Segmentation): void;
+    stopById(id: string, segmentation?: Segmentation): void;
+    pause(id: string): void;
+    resume(id: string): void;
+    stopAll(segmentation?: Segmentation): void;
+    addSegmentationById(id: string, segmentation: Segmentation): void;
+    addSegmentationByName(name: string, segmentation: Segmentation): void;
+    setGlobalSegmentation(segmentation: Segmentation): void;
+    updateGlobalSegmentation(segmentation: Segmentation): void;
+  };
+  deviceId: {
+    get(): string;
+    type(): DeviceIdType;
+    set(id: string): void;                 // merge if SDK_GENERATED, no merge if DEVELOPER_SUPPLIED
+    changeWithMerge(id: string): void;
+    changeWithoutMerge(id: string): void;
+    enableTemporaryIdMode(): void;
+  };
+  consent: {
+    give(features: ConsentFeature | string | Array<ConsentFeature | string>): void; // groups too
+    remove(features: ConsentFeature | string | Array<ConsentFeature | string>): void;
+    giveAll(): void;
+    removeAll(): void;
+    get(feature: ConsentFeature | string): boolean;
+    set(features: Array<ConsentFeature | string>, given: boolean): void;
+    createFeatureGroup(name: string, features: ConsentFeature[]): void;
+    setFeatureGroup(name: string, given: boolean): void;
+    checkAll(): boolean;
+  };
+  location: {
+    set(location: { countryCode?: string; city?: string; gps?: string; ipAddress?: string }): void;
+    disable(): void;
+  };
+  queue: {
+    flush(): Promise<void>;            // see "flush" below
+    flushQueues(): void;               // discard the request and event queues
+    replaceAllAppKeysWithCurrent(): void;
+    removeDifferentAppKeys(): void;
+    addDirectRequest(params: Record<string, string>): void;
+  };
+  lifecycle: { foreground(): void; background(): void }; // for platforms without automatic detection
+  setServerUrl(url: string): void;
+  enableOfflineMode(): void;
+  disableOfflineMode(deviceId?: string): void;
+  shutdown(): Promise<void>;           // stop timers, persist everything, release the storage
+}

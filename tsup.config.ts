@@ -1,0 +1,23 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig([
+  {
+    entry: { index: 'src/index.ts', node: 'src/node.ts', browser: 'src/browser.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'es2022',
+    platform: 'neutral',
+    external: ['node:fs', 'node:fs/promises', 'node:path', 'node:crypto', 'node:os', 'node:http'],
+  },
+  {
+    entry: { 'server/cli': 'src/server/cli.ts', 'server/index': 'src/server/index.ts' },
+    format: ['esm'],
+    dts: false,
+    sourcemap: true,
+    target: 'node20',
+    platform: 'node',
+    banner: { js: '' },
+  },
+]);
