@@ -9,6 +9,8 @@ export default defineConfig([
     clean: true,
     target: 'es2022',
     platform: 'neutral',
+    // fp-ts ships subpath directories Node's ESM resolver cannot import; bundle the bits used.
+    noExternal: ['fp-ts'],
     external: ['node:fs', 'node:fs/promises', 'node:path', 'node:crypto', 'node:os', 'node:http'],
   },
   {

@@ -25,19 +25,14 @@ interface Node {
   exit?: unknown;
 }
 
-/** Removes what changes between runs or machines (functions, ids of inline actions). */
+/**
+ * The definition as plain data: nested `toJSON()`s applied (as JSON.stringify does), and
+ * functions (inline guards and actions) named instead of dropped.
+ */
 function clean(value: unknown): unknown {
-  if (typeof value === 'function') return `[function ${value.name || 'anonymous'}]`;
-  if (Array.isArray(value)) return value.map(clean);
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      if (v === undefined) continue;
-      out[k] = clean(v);
-    }
-    return out;
-  }
-  return value;
+  return JSON.parse(
+    JSON.stringify(value, (_key, v: unknown) => (typeof v === 'function' ? `[function ${(v as { name?: string }).name || 'anonymous'}]` : v)),
+  );
 }
 
 function walk(node: Node, path: string[], rows: string[], events: Set<string>): void {

@@ -7,12 +7,12 @@ import type { AnyStateMachine } from 'xstate';
 import type { Platform } from './adapters/types.js';
 import type { ActorName } from './api/context.js';
 import type { ResolvedConfig } from './config.js';
-import type { WireEvent } from './domain/types.js';
+import type { Instant, WireEvent } from './domain/types.js';
 import { backoffListensTo, backoffMachine } from './machines/backoff.machine.js';
 import { requestProcessorListensTo, requestProcessorMachine } from './machines/request-processor.machine.js';
 import { deviceIdInputFrom, deviceIdListensTo, deviceIdMachine } from './machines/device-id.machine.js';
 import { consentInputFrom, consentListensTo, consentMachine } from './machines/consent.machine.js';
-import { locationInputFrom, locationListensTo, locationMachine } from './machines/location.machine.js';
+import { locationInputFrom, locationListensTo, locationMachine, locationParamsAtBoot } from './machines/location.machine.js';
 import { eventsInputFrom, eventsListensTo, eventsMachine } from './machines/events.machine.js';
 import { viewInputFrom, viewListensTo, viewMachine } from './machines/view.machine.js';
 import { sessionInputFrom, sessionListensTo, sessionMachine } from './machines/session.machine.js';
@@ -27,6 +27,8 @@ export interface FeatureBootContext {
   /** The persisted event queue. */
   storedEvents: WireEvent[];
   platform: Platform;
+  /** The device ID the platform found in the URL (browser `cly_id`), read once. */
+  urlDeviceId: string | undefined;
   /** A fresh UUID the device-ID machine uses if it has to generate an ID. */
   generatedId: string;
   queueLength: number;
@@ -34,6 +36,20 @@ export interface FeatureBootContext {
   initialIdentity: { deviceId: string; deviceIdType: import('./domain/types.js').DeviceIdType };
   /** Behavior settings known at boot (provided and stored). */
   settings: Record<string, unknown>;
+  /** The moment of boot (a session that begins at init is stamped with it). */
+  at: Instant;
+  /** A seed for view and orientation event IDs. */
+  idSeed: string;
+}
+
+const consentAtBoot = (b: FeatureBootContext) => initialConsent(b.config, b.settings);
+
+function foregroundAtBoot(platform: Platform): boolean {
+  try {
+    return platform.isForeground?.() !== false;
+  } catch {
+    return true;
+  }
 }
 
 export interface Feature {
@@ -51,7 +67,7 @@ export const features: readonly Feature[] = [
     file: 'device-id.machine',
     machine: deviceIdMachine,
     listensTo: deviceIdListensTo,
-    input: (b) => deviceIdInputFrom(b.config, b.stored, { urlDeviceId: b.platform.urlDeviceId?.() }, { generated: b.generatedId }),
+    input: (b) => deviceIdInputFrom(b.config, b.stored, { urlDeviceId: b.urlDeviceId }, { generated: b.generatedId }),
   },
   {
     name: 'settings',
@@ -65,41 +81,46 @@ export const features: readonly Feature[] = [
     file: 'consent.machine',
     machine: consentMachine,
     listensTo: consentListensTo,
-    input: (b) => consentInputFrom(b.config),
+    input: (b) => consentInputFrom(b.config, { settings: b.settings }),
   },
   {
     name: 'location',
     file: 'location.machine',
     machine: locationMachine,
     listensTo: locationListensTo,
-    input: (b) => locationInputFrom(b.config, initialConsent(b.config)),
+    input: (b) => locationInputFrom(b.config, consentAtBoot(b), { settings: b.settings }),
   },
   {
     name: 'events',
     file: 'events.machine',
     machine: eventsMachine,
     listensTo: eventsListensTo,
-    input: (b) => eventsInputFrom(b.config, b.storedEvents, initialConsent(b.config)),
+    input: (b) => eventsInputFrom(b.config, b.storedEvents, consentAtBoot(b), { settings: b.settings, foreground: foregroundAtBoot(b.platform) }),
   },
   {
     name: 'views',
     file: 'view.machine',
     machine: viewMachine,
     listensTo: viewListensTo,
-    input: (b) => viewInputFrom(b.config, b.platform, initialConsent(b.config)),
+    input: (b) => viewInputFrom(b.config, b.platform, consentAtBoot(b), { idSeed: b.idSeed, settings: b.settings }),
   },
   {
     name: 'session',
     file: 'session.machine',
     machine: sessionMachine,
     listensTo: sessionListensTo,
-    input: (b) => sessionInputFrom(b.config, b.platform, initialConsent(b.config)),
+    input: (b) =>
+      sessionInputFrom(b.config, b.platform, consentAtBoot(b), {
+        at: b.at,
+        settings: b.settings,
+        location: locationParamsAtBoot(locationInputFrom(b.config, consentAtBoot(b), { settings: b.settings })),
+      }),
   },
   {
     name: 'backoff',
     file: 'backoff.machine',
     machine: backoffMachine,
-    listensTo: [...backoffListensTo, 'settings.updated'],
+    listensTo: backoffListensTo,
     input: (b) => ({ enabled: b.config.backoff, maxQueueSize: b.config.maxRequestQueueSize }),
   },
   {

@@ -31,12 +31,14 @@ import type { Countly, CountlyConfig } from './types.js';
 import { features, type FeatureBootContext } from './features.js';
 import { selectState } from './select-state.js';
 import { createQueueApi } from './api/queue.js';
+import { deviceIdInputFrom, initialIdentityOf } from './machines/device-id.machine.js';
 import { createEventsApi } from './api/events.js';
 import { createSessionsApi } from './api/sessions.js';
 import { createViewsApi } from './api/views.js';
 import { createDeviceIdApi, createOfflineApi } from './api/device-id.js';
 import { createConsentApi } from './api/consent.js';
 import { createLocationApi } from './api/location.js';
+import { createLifecycleApi } from './api/lifecycle.js';
 
 /** Picks the platform where none was given; runs at `createCountly` time, never at import. */
 function detectPlatform(): Platform {
@@ -52,7 +54,8 @@ function defaultStorage(): StorageAdapter {
 const EMPTY_CONTENTS: StorageContents = { kv: {}, queues: { requests: [], events: [] }, corrupt: 0 };
 
 function parseKv(kv: Readonly<Record<string, string>>, log: Logger): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  // No prototype: a stored key named `__proto__` stays an ordinary key.
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [k, v] of Object.entries(kv)) {
     try {
       out[k] = JSON.parse(v);
@@ -182,14 +185,28 @@ class CountlyInstance {
     // spec: SDK Behavior Settings — SDK default < dev config < provided SBS < stored SBS.
     this.settings = { ...parseBehaviorSettings(cfg.behaviorSettings, this.log), ...(isRecord(kv.behaviorSettings) ? kv.behaviorSettings : {}) };
 
+    const generatedId = randomId();
+    let urlDeviceId: string | undefined;
+    try {
+      urlDeviceId = this.platform.urlDeviceId?.();
+    } catch (error) {
+      this.log.error('Init', `createCountly, the platform's urlDeviceId hook failed: ${String(error)}`);
+    }
+    const initialIdentity = initialIdentityOf(deviceIdInputFrom(this.config, kv, { urlDeviceId }, { generated: generatedId }));
+    // The register that stamps requests holds the truth table's answer before any actor starts.
+    this.identity = initialIdentity;
     const bootContext: FeatureBootContext = {
       config: this.config,
       stored: kv,
       storedEvents,
       platform: this.platform,
-      generatedId: randomId(),
+      urlDeviceId,
+      generatedId,
       queueLength: this.queue.length,
+      initialIdentity,
       settings: this.settings,
+      at: this.instant(),
+      idSeed: randomId(),
     };
 
     const deps: EffectDeps = {
@@ -445,16 +462,7 @@ export function createCountly(config: CountlyConfig): Countly {
     consent: createConsentApi(ctx),
     location: createLocationApi(ctx),
     queue: createQueueApi(ctx, { flush: () => sdk.flush() }),
-    lifecycle: {
-      foreground: () => {
-        sdk.log.info('Lifecycle', 'foreground, the app came to the foreground');
-        ctx.broadcast({ type: 'app.foreground', at: ctx.now() });
-      },
-      background: () => {
-        sdk.log.info('Lifecycle', 'background, the app went to the background');
-        ctx.broadcast({ type: 'app.background', at: ctx.now() });
-      },
-    },
+    lifecycle: createLifecycleApi(ctx),
     setServerUrl: (url: string) => sdk.setServerUrl(url),
     enableOfflineMode: offline.enableOfflineMode,
     disableOfflineMode: offline.disableOfflineMode,

@@ -16,6 +16,8 @@ export type QueueName = 'requests' | 'events';
 /**
  * One write operation. The core groups operations and hands them to `write` in order;
  * an adapter applies a group in order and resolves only once it is durable.
+ * `update` of a missing seq and `remove` of missing seqs do nothing; `append` of an
+ * existing seq overwrites it.
  */
 export type StorageOp =
   | { readonly op: 'set'; readonly key: string; readonly value: string }
@@ -38,11 +40,13 @@ export interface StorageHandle {
   /** Reads everything the namespace holds. Called once at boot. */
   read(): Promise<StorageContents>;
   /**
-   * Applies the operations in order. Resolves once they are durable (as durable as the
-   * medium allows). The cost of one append or one remove must not grow with the queue length.
+   * Applies the operations in order, all or nothing (the core removes batched events and
+   * appends their request in one group). Resolves once they are durable (as durable as the
+   * medium allows); a later `read()` sees them. The cost of one append or one remove must not
+   * grow with the queue length.
    */
   write(ops: readonly StorageOp[]): Promise<void>;
-  /** Releases the namespace (file handles, database connections). */
+  /** Waits for writes in flight, then releases the namespace (file handles, database connections). */
   close(): Promise<void>;
 }
 

@@ -11,7 +11,7 @@
 import { assign, enqueueActions, setup } from 'xstate';
 import type { Broadcast, Command, EffectResult } from '../effects/commands.js';
 import { param } from '../log.js';
-import { classifyResult } from './request-processor.machine.js';
+import { classifyResult } from '../domain/response.js';
 
 /** The server-configurable backoff settings (spec: SDK Behavior Settings). */
 export interface BackoffSettings {
@@ -72,14 +72,14 @@ type Succeeded = Extract<EffectResult, { type: 'transport.succeeded' }>;
 export type BackoffEvent =
   | Succeeded
   /** Behavior settings changed: the `bom*` keys (and `rqs`) are read, the rest ignored. */
-  | { type: 'settings.updated'; settings: Record<string, unknown> }
+  | Extract<Broadcast, { type: 'settings.updated' }>
   /** The health check delivered its report: start counting again. */
   | { type: 'backoff.resetCounters' };
 
 export type BackoffCommand = Extract<Command, { type: 'log' } | { type: 'broadcast' }>;
 
-/** The broadcasts the router must deliver to the backoff machine (it hears effect results and settings). */
-export const backoffListensTo: readonly Broadcast['type'][] = Object.freeze([]);
+/** The broadcasts the router must deliver to the backoff machine (`transport.succeeded` is a fixed route). */
+export const backoffListensTo: readonly Broadcast['type'][] = Object.freeze(['settings.updated'] as const);
 
 const MODULE = 'Backoff';
 const DEFAULT_MAX_QUEUE_SIZE = 1000;

@@ -14,7 +14,7 @@
  */
 import { assign, enqueueActions, setup } from 'xstate';
 import type { Broadcast, Command, EffectResult } from '../effects/commands.js';
-import type { TransportResult } from '../adapters/types.js';
+import { classifyResult } from '../domain/response.js';
 
 /** Why sending is paused. Every hold but `backoff` is "hard": even `queue.flush()` respects it. */
 export type Hold = 'temporary-id' | 'offline' | 'networking-disabled' | 'backoff' | 'booting';
@@ -102,30 +102,7 @@ export const requestProcessorListensTo: readonly Broadcast['type'][] = Object.fr
 const MODULE = 'RequestProcessor';
 const DEFAULT_RETRY_COOLDOWN_MS = 60_000;
 
-/**
- * spec: Request Queue — delivered iff the status is 2xx and the body is a JSON object
- * holding `result`. Local until `src/domain/response.ts` provides the shared rule with
- * this same signature.
- */
-export function classifyResult(result: TransportResult): { ok: true } | { ok: false; reason: string } {
-  if (result.kind === 'timeout') return { ok: false, reason: 'timeout' };
-  if (result.kind === 'network-error') return { ok: false, reason: `network error: ${result.message}` };
-  if (!(result.status >= 200 && result.status < 300)) return { ok: false, reason: `HTTP ${result.status}` };
-  let body: unknown;
-  try {
-    body = JSON.parse(result.body);
-  } catch {
-    return { ok: false, reason: `HTTP ${result.status}, body is not JSON` };
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return { ok: false, reason: `HTTP ${result.status}, body is not a JSON object` };
-  }
-  if (!Object.prototype.hasOwnProperty.call(body, 'result')) {
-    return { ok: false, reason: `HTTP ${result.status}, body has no "result"` };
-  }
-  return { ok: true };
-}
-
+/** spec: Request Queue — delivered iff 2xx and a JSON object body holding `result`. */
 const classifySucceeded = (e: Succeeded) =>
   classifyResult({ kind: 'response', status: e.status, body: e.body, elapsedMs: e.elapsedMs });
 

@@ -15,7 +15,10 @@ export interface TestSdk {
   warnings(): string[];
 }
 
-/** A quiet instance with manual sessions unless told otherwise, so tests see only their own requests. */
+/**
+ * A quiet instance — manual sessions and no behavior-settings download unless told
+ * otherwise — so tests see only their own requests.
+ */
 export async function makeSdk(url: string, config: Partial<CountlyConfig> = {}): Promise<TestSdk> {
   const clock = (config.clock as ManualClock | undefined) ?? simulatedClock();
   const storage = config.storage ?? memoryStorage();
@@ -27,6 +30,7 @@ export async function makeSdk(url: string, config: Partial<CountlyConfig> = {}):
     clock,
     platform: neutralPlatform(),
     manualSessions: true,
+    disableBehaviorSettingsUpdates: true,
     logListener: (message, level) => logs.push({ message, level }),
     ...config,
   });

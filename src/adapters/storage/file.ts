@@ -83,6 +83,7 @@ function encodeOp(op: StorageOp): unknown[] {
 }
 
 const isSeq = (n: unknown): n is number => Number.isSafeInteger(n);
+const MAX_RUN = 1_000_000;
 
 /** Decodes one stored op; undefined when it is not one this version wrote. */
 function decodeOp(raw: unknown): StorageOp | undefined {
@@ -106,7 +107,8 @@ function decodeOp(raw: unknown): StorageOp | undefined {
       const seqs: number[] = [];
       for (const item of raw.slice(2) as unknown[]) {
         if (isSeq(item)) seqs.push(item);
-        else if (Array.isArray(item) && item.length === 2 && isSeq(item[0]) && isSeq(item[1]) && item[0] < item[1]) {
+        // The span cap keeps a hand-edited line from stalling boot; real groups are far smaller.
+        else if (Array.isArray(item) && item.length === 2 && isSeq(item[0]) && isSeq(item[1]) && item[0] < item[1] && item[1] - item[0] <= MAX_RUN) {
           for (let s = item[0]; s <= item[1]; s++) seqs.push(s);
         } else return undefined;
       }
@@ -345,7 +347,9 @@ class Log {
     this.state.apply(op);
   }
 
-  read(): StorageContents {
+  /** Sees every write issued before it: waits until the pending ones are committed. */
+  async read(): Promise<StorageContents> {
+    await this.flushing;
     return this.state.snapshot(this.corrupt);
   }
 
@@ -538,7 +542,7 @@ export function fileStorage(dir: string): StorageAdapter {
       const { log, release } = await acquire(file);
       let closed = false;
       const handle: StorageHandle = {
-        read: () => (closed ? Promise.reject(storageClosedError('file', namespace)) : Promise.resolve(log.read())),
+        read: () => (closed ? Promise.reject(storageClosedError('file', namespace)) : log.read()),
         write(ops) {
           if (closed) return Promise.reject(storageClosedError('file', namespace));
           const invalid = validateOps(ops);

@@ -1,0 +1,23 @@
+import type { ApiContext } from './context.js';
+import type { Countly } from '../types.js';
+
+const MODULE = 'Lifecycle';
+
+/**
+ * `countly.lifecycle`: the host forwards foreground/background where the platform cannot
+ * see them (API.md: Sessions on platforms without a screen). Each call is one visible
+ * component coming or going: automatic sessions begin on 0→1 and end on 1→0, and views
+ * stop on background and start again on foreground.
+ */
+export function createLifecycleApi(ctx: ApiContext): Countly['lifecycle'] {
+  return {
+    foreground() {
+      ctx.log.info(MODULE, 'foreground, the app came to the foreground');
+      ctx.broadcast({ type: 'app.foreground', at: ctx.now() });
+    },
+    background() {
+      ctx.log.info(MODULE, 'background, the app went to the background');
+      ctx.broadcast({ type: 'app.background', at: ctx.now() });
+    },
+  };
+}

@@ -1,0 +1,43 @@
+/** `countly.sessions` and `countly.lifecycle`: each call is one stamped event. */
+import { describe, expect, it } from 'vitest';
+import { createLifecycleApi } from '../../src/api/lifecycle.js';
+import { createSessionsApi } from '../../src/api/sessions.js';
+import { testContext } from './api-context.js';
+
+describe('createSessionsApi', () => {
+  it('sends begin, update and end to the session machine with the moment of the call', () => {
+    const t = testContext();
+    const sessions = createSessionsApi(t.ctx);
+    sessions.begin();
+    t.clock.advance(61_000);
+    sessions.update();
+    sessions.end();
+    expect(t.sent.map((s) => [s.target, s.event.type])).toEqual([
+      ['session', 'session.begin'],
+      ['session', 'session.update'],
+      ['session', 'session.end'],
+    ]);
+    const times = t.sent.map((s) => (s.event as unknown as { at: { timestamp: number } }).at.timestamp);
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(61_000);
+    expect(t.lines.map((l) => l.line)).toEqual([
+      '[Countly] [Sessions] begin, beginning a session',
+      '[Countly] [Sessions] update, reporting the session duration',
+      '[Countly] [Sessions] end, ending the session',
+    ]);
+  });
+});
+
+describe('createLifecycleApi', () => {
+  it('broadcasts app.foreground and app.background with the moment of the call', () => {
+    const t = testContext();
+    const lifecycle = createLifecycleApi(t.ctx);
+    lifecycle.background();
+    lifecycle.foreground();
+    expect(t.broadcasts.map((b) => b.type)).toEqual(['app.background', 'app.foreground']);
+    expect(t.broadcasts.every((b) => 'at' in b && typeof b.at.timestamp === 'number')).toBe(true);
+    expect(t.lines.map((l) => l.line)).toEqual([
+      '[Countly] [Lifecycle] background, the app went to the background',
+      '[Countly] [Lifecycle] foreground, the app came to the foreground',
+    ]);
+  });
+});

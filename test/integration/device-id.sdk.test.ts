@@ -1,0 +1,125 @@
+/**
+ * The device ID across restarts, on the wire: a real SDK instance against the local
+ * server, the same storage handed to the next instance (spec: Device ID Management >
+ * Storage; the init truth table; Offline Mode).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startServer, type CountlyTestServer } from '../../src/server/index.js';
+import { memoryStorage } from '../../src/adapters/storage/memory.js';
+import { neutralPlatform } from '../../src/adapters/platform/neutral.js';
+import type { StorageAdapter } from '../../src/adapters/types.js';
+import { TEMPORARY_DEVICE_ID } from '../../src/domain/types.js';
+import type { CountlyConfig } from '../../src/types.js';
+import { makeSdk, type TestSdk } from '../helpers/sdk.js';
+
+let server: CountlyTestServer;
+const open: TestSdk[] = [];
+
+beforeEach(async () => {
+  server = await startServer();
+});
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.countly.shutdown();
+  await server.close();
+});
+
+async function sdk(storage: StorageAdapter, config: Partial<CountlyConfig> = {}): Promise<TestSdk> {
+  const s = await makeSdk(server.url, { storage, ...config });
+  open.push(s);
+  return s;
+}
+
+async function restart(s: TestSdk, config: Partial<CountlyConfig> = {}): Promise<TestSdk> {
+  await s.countly.shutdown();
+  open.splice(open.indexOf(s), 1);
+  return sdk(s.storage, config);
+}
+
+const dataRequests = () => server.received.filter((r) => r.path === '/i');
+
+describe('device ID across restarts', () => {
+  it('a generated ID is a UUID v4, persisted and used again; a config ID does not replace it', async () => {
+    const first = await sdk(memoryStorage());
+    const id = first.countly.deviceId.get();
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(first.countly.deviceId.type()).toBe('SDK_GENERATED');
+    const second = await restart(first, { deviceId: 'config-id' });
+    expect(second.countly.deviceId.get()).toBe(id);
+    expect(second.countly.deviceId.type()).toBe('SDK_GENERATED');
+    expect(second.countly.getState()).toMatchObject({ deviceId: id, deviceIdType: 'SDK_GENERATED', offline: false });
+  });
+
+  it('clearStoredDeviceId acquires anew; what the old ID queued still goes out under it', async () => {
+    // The server is down during the first run: its request stays queued.
+    server.setFault({ kind: 'status', status: 503 });
+    const first = await sdk(memoryStorage(), { deviceId: 'old-user' });
+    first.countly.sessions.begin();
+    await first.countly.queue.flush();
+    server.setFault(null);
+    server.reset();
+    const second = await restart(first, { deviceId: 'new-user', clearStoredDeviceId: true });
+    expect(second.countly.deviceId.get()).toBe('new-user');
+    second.countly.sessions.begin();
+    await second.countly.queue.flush();
+    expect(dataRequests().map((r) => [r.params.begin_session, r.params.device_id])).toEqual([
+      ['1', 'old-user'],
+      ['1', 'new-user'],
+    ]);
+  });
+
+  it('temporary mode survives a restart; a config ID at the next init exits it and the offline data goes out under it', async () => {
+    const first = await sdk(memoryStorage(), { temporaryDeviceId: true });
+    first.countly.sessions.begin();
+    first.countly.location.set({ gps: '1,2' });
+    await first.countly.queue.flush();
+    expect(dataRequests()).toEqual([]);
+    const second = await restart(first);
+    expect(second.countly.deviceId.get()).toBe(TEMPORARY_DEVICE_ID);
+    expect(second.countly.getState().offline).toBe(true);
+    await second.countly.queue.flush();
+    expect(dataRequests()).toEqual([]);
+    const third = await restart(second, { deviceId: 'known-user' });
+    expect(third.countly.deviceId.type()).toBe('DEVELOPER_SUPPLIED');
+    await third.countly.queue.flush();
+    expect(dataRequests().map((r) => r.params.device_id)).toEqual(['known-user', 'known-user']);
+    expect(server.received.some((r) => JSON.stringify(r.params).includes(TEMPORARY_DEVICE_ID))).toBe(false);
+  });
+
+  it('clearStoredDeviceId over a stored temporary ID drops the orphaned offline data', async () => {
+    const first = await sdk(memoryStorage(), { temporaryDeviceId: true });
+    first.countly.sessions.begin();
+    const second = await restart(first, { clearStoredDeviceId: true });
+    expect(second.countly.deviceId.type()).toBe('SDK_GENERATED');
+    await second.countly.queue.flush();
+    expect(dataRequests()).toEqual([]);
+  });
+
+  it('changeWithoutMerge ends the session under the old ID and begins one under the new ID (automatic sessions)', async () => {
+    const { countly } = await sdk(memoryStorage(), {
+      deviceId: 'a',
+      manualSessions: false,
+      platform: { ...neutralPlatform(), isForeground: () => false },
+    });
+    countly.lifecycle.foreground();
+    countly.events.record('before');
+    countly.deviceId.changeWithoutMerge('b');
+    countly.events.record('after');
+    await countly.queue.flush();
+    const summary = dataRequests().map((r) => {
+      const kind = r.params.begin_session ? 'begin' : r.params.end_session ? 'end' : r.params.events ? `events ${JSON.parse(r.params.events).map((e: { key: string }) => e.key).join(',')}` : 'other';
+      return `${kind} @${r.params.device_id}`;
+    });
+    expect(summary).toEqual(['begin @a', 'events before @a', 'end @a', 'begin @b', 'events after @b']);
+  });
+
+  it('an invalid device ID is warned about and ignored', async () => {
+    const s = await sdk(memoryStorage(), { deviceId: 'a' });
+    s.countly.deviceId.set('');
+    s.countly.deviceId.changeWithMerge(null as unknown as string);
+    expect(s.countly.deviceId.get()).toBe('a');
+    expect(s.warnings()).toEqual([
+      '[Countly] [DeviceId] set, device ID must be a non-empty string, got []; call ignored',
+      '[Countly] [DeviceId] changeWithMerge, device ID must be a non-empty string, got [null]; call ignored',
+    ]);
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * The spec's session and view examples over HTTP, against the local Countly-compatible
+ * server, with the SDK on a simulated clock:
+ * - the 2 min 30 s session: begin, 60, 60, end with 30 (spec: Sessions)
+ * - view1 for 60 s, then view2 for 30 s, then the app exits (000: views)
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { simulatedClock } from '../../src/adapters/clock.js';
+import { neutralPlatform } from '../../src/adapters/platform/neutral.js';
+import { memoryStorage } from '../../src/adapters/storage/memory.js';
+import type { Platform } from '../../src/adapters/types.js';
+import { startServer, type CountlyTestServer } from '../../src/server/index.js';
+import { createCountly } from '../../src/sdk.js';
+import type { Countly, CountlyConfig } from '../../src/types.js';
+
+let server: CountlyTestServer;
+const open: Countly[] = [];
+
+beforeEach(async () => {
+  server = await startServer();
+});
+afterEach(async () => {
+  for (const c of open.splice(0)) await c.shutdown();
+  await server.close();
+});
+
+async function sdk(config: Partial<CountlyConfig> = {}) {
+  const clock = simulatedClock();
+  const countly = createCountly({ url: server.url, appKey: 'k', storage: memoryStorage(), clock, platform: neutralPlatform(), ...config });
+  open.push(countly);
+  await countly.ready;
+  return { countly, clock };
+}
+
+const inBackground = (): Platform => ({ ...neutralPlatform(), isForeground: () => false });
+
+/** The session params of the accepted /i requests, in arrival order. */
+const sessionRequests = () =>
+  server
+    .accepted()
+    .filter((r) => r.path === '/i' && (r.params.begin_session || r.params.session_duration || r.params.end_session))
+    .map((r) => {
+      const { begin_session, session_duration, end_session } = r.params;
+      return { ...(begin_session ? { begin_session } : {}), ...(session_duration ? { session_duration } : {}), ...(end_session ? { end_session } : {}) };
+    });
+
+describe('sessions over HTTP', () => {
+  it('a 2 min 30 s session: begin, 60, 60, end with 30 (lifecycle)', async () => {
+    const { countly, clock } = await sdk({ platform: inBackground(), appVersion: '3.0' });
+    countly.lifecycle.foreground();
+    clock.advance(150_000);
+    countly.lifecycle.background();
+    await countly.queue.flush();
+    expect(sessionRequests()).toEqual([{ begin_session: '1' }, { session_duration: '60' }, { session_duration: '60' }, { end_session: '1', session_duration: '30' }]);
+    const begin = server.accepted().find((r) => r.params.begin_session === '1');
+    expect(JSON.parse(begin!.params.metrics!)).toMatchObject({ _os: 'Unknown', _app_version: '3.0' });
+  });
+
+  it('a 2 min 30 s session begun at init in the foreground', async () => {
+    const { countly, clock } = await sdk();
+    clock.advance(150_000);
+    countly.lifecycle.background();
+    await countly.queue.flush();
+    expect(sessionRequests()).toEqual([{ begin_session: '1' }, { session_duration: '60' }, { session_duration: '60' }, { end_session: '1', session_duration: '30' }]);
+  });
+
+  it('the same session with manual control', async () => {
+    const { countly, clock } = await sdk({ manualSessions: true });
+    countly.sessions.begin();
+    clock.advance(60_000);
+    countly.sessions.update();
+    clock.advance(60_000);
+    countly.sessions.update();
+    clock.advance(30_000);
+    countly.sessions.end();
+    await countly.queue.flush();
+    expect(sessionRequests()).toEqual([{ begin_session: '1' }, { session_duration: '60' }, { session_duration: '60' }, { end_session: '1', session_duration: '30' }]);
+  });
+});
+
+describe('views over HTTP', () => {
+  it('view1 for 60 s, then view2 for 30 s, then the app exits (000: views)', async () => {
+    const { countly, clock } = await sdk({ platform: inBackground() });
+    countly.lifecycle.foreground();
+    const id1 = countly.views.startAutoStopped('view1');
+    clock.advance(60_000);
+    const id2 = countly.views.startAutoStopped('view2');
+    clock.advance(30_000);
+    countly.lifecycle.background();
+    await countly.queue.flush();
+    const views = server.events().filter((e) => e.key === '[CLY]_view');
+    // Start events carry no duration (the events feature may send `dur: 0`).
+    expect(views.map((e) => ({ id: e.id, count: e.count, dur: e.dur ?? 0, segmentation: e.segmentation }))).toEqual([
+      { id: id1, count: 1, dur: 0, segmentation: { name: 'view1', visit: '1', segment: 'JS', start: '1' } },
+      { id: id1, count: 1, dur: 60, segmentation: { name: 'view1', segment: 'JS' } },
+      { id: id2, count: 1, dur: 0, segmentation: { name: 'view2', visit: '1', segment: 'JS' } },
+      { id: id2, count: 1, dur: 30, segmentation: { name: 'view2', segment: 'JS' } },
+    ]);
+    expect(views.map((e) => e.pvid)).toEqual(['', '', id1, id1]);
+    expect(sessionRequests()).toEqual([{ begin_session: '1' }, { session_duration: '60' }, { end_session: '1', session_duration: '30' }]);
+  });
+});
