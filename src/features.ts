@@ -32,6 +32,8 @@ export interface FeatureBootContext {
   /** A fresh UUID the device-ID machine uses if it has to generate an ID. */
   generatedId: string;
   queueLength: number;
+  /** The stored identity `clearStoredDeviceId` replaced at this init, if any. */
+  clearedIdentity: { deviceId: string; deviceIdType: import('./domain/types.js').DeviceIdType } | null;
   /** The device ID the truth table gives at boot (the device-ID machine starts with it). */
   initialIdentity: { deviceId: string; deviceIdType: import('./domain/types.js').DeviceIdType };
   /** Behavior settings known at boot (provided and stored). */
@@ -95,7 +97,7 @@ export const features: readonly Feature[] = [
     file: 'events.machine',
     machine: eventsMachine,
     listensTo: eventsListensTo,
-    input: (b) => eventsInputFrom(b.config, b.storedEvents, consentAtBoot(b), { settings: b.settings, foreground: foregroundAtBoot(b.platform) }),
+    input: (b) => eventsInputFrom(b.config, b.storedEvents, consentAtBoot(b), { settings: b.settings, foreground: foregroundAtBoot(b.platform), storedOwner: b.clearedIdentity }),
   },
   {
     name: 'views',

@@ -20,6 +20,17 @@ export const DELIVERY_ORDER: readonly ActorName[] = [
   'settings',
 ];
 
+/**
+ * Broadcasts that start something run the other way round: the session begins first (its
+ * `session.began` resets the views' first-view flag), and the events machine hears about the
+ * foreground before restarted views record their events (`cly_v`). The actors named here go
+ * first, in this order; the rest follow in DELIVERY_ORDER.
+ */
+export const FIRST_FOR: Readonly<Record<string, readonly ActorName[]>> = {
+  'app.foreground': ['events', 'session'],
+  'identity.changed': ['events', 'session'],
+};
+
 /** Effect results and forwarded commands, and who consumes them. */
 const FIXED_ROUTES: Readonly<Record<string, readonly ActorName[]>> = {
   'transport.succeeded': ['backoff', 'processor'],
@@ -44,6 +55,10 @@ export function createRouter(listeners: Partial<Record<ActorName, readonly strin
       table.set(type, targets);
     }
   }
-  for (const targets of table.values()) targets.sort((a, b) => DELIVERY_ORDER.indexOf(a) - DELIVERY_ORDER.indexOf(b));
+  for (const [type, targets] of table) {
+    const first = FIRST_FOR[type] ?? [];
+    const rank = (a: ActorName): number => (first.includes(a) ? first.indexOf(a) - first.length : DELIVERY_ORDER.indexOf(a));
+    targets.sort((a, b) => rank(a) - rank(b));
+  }
   return (type) => table.get(type) ?? [];
 }

@@ -32,6 +32,7 @@ import { features, type FeatureBootContext } from './features.js';
 import { selectState } from './select-state.js';
 import { createQueueApi } from './api/queue.js';
 import { deviceIdInputFrom, initialIdentityOf } from './machines/device-id.machine.js';
+import { deviceIdAtInit } from './domain/device-id-init.js';
 import { createEventsApi } from './api/events.js';
 import { createSessionsApi } from './api/sessions.js';
 import { createViewsApi } from './api/views.js';
@@ -192,7 +193,9 @@ class CountlyInstance {
     } catch (error) {
       this.log.error('Init', `createCountly, the platform's urlDeviceId hook failed: ${String(error)}`);
     }
-    const initialIdentity = initialIdentityOf(deviceIdInputFrom(this.config, kv, { urlDeviceId }, { generated: generatedId }));
+    const deviceIdInput = deviceIdInputFrom(this.config, kv, { urlDeviceId }, { generated: generatedId });
+    const initialIdentity = initialIdentityOf(deviceIdInput);
+    const cleared = deviceIdAtInit(deviceIdInput).cleared;
     // The register that stamps requests holds the truth table's answer before any actor starts.
     this.identity = initialIdentity;
     const bootContext: FeatureBootContext = {
@@ -204,6 +207,7 @@ class CountlyInstance {
       generatedId,
       queueLength: this.queue.length,
       initialIdentity,
+      clearedIdentity: cleared ? { deviceId: cleared.id, deviceIdType: cleared.type } : null,
       settings: this.settings,
       at: this.instant(),
       idSeed: randomId(),

@@ -25,4 +25,10 @@ describe('router', () => {
     expect(DELIVERY_ORDER.indexOf('views')).toBeLessThan(DELIVERY_ORDER.indexOf('events'));
     expect(DELIVERY_ORDER.indexOf('events')).toBeLessThan(DELIVERY_ORDER.indexOf('session'));
   });
+
+  it('begins the session before views restart on foreground and after a device-ID change', () => {
+    const route = createRouter({ views: ['app.foreground', 'identity.changed'], session: ['app.foreground', 'identity.changed'], events: ['app.foreground'] });
+    expect(route('app.foreground')).toEqual(['events', 'session', 'views']);
+    expect(route('identity.changed')).toEqual(['session', 'views']);
+  });
 });

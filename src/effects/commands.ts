@@ -16,13 +16,19 @@ export interface RequestEnqueueCommand {
   at?: Instant;
   /** Another endpoint than `/i` (spec: Custom Endpoint Override), e.g. `/o/sdk`. */
   endpoint?: string;
+  /**
+   * Stamp the request with this identity instead of the current one: data an earlier device ID
+   * recorded, which `clearStoredDeviceId` replaced before it was sent.
+   */
+  identity?: { deviceId: string; deviceIdType: DeviceIdType };
 }
 
 /** Queue operations on the persisted request queue. */
 export type RequestQueueCommand =
   | RequestEnqueueCommand
   /** Rewrite `device_id` of queued requests (leaving temporary-ID mode). */
-  | { type: 'requests.rewriteDeviceId'; from: string; to: string }
+  /** Gives queued requests of `from` the device ID `to` and, when named, its type (`t`). */
+  | { type: 'requests.rewriteDeviceId'; from: string; to: string; deviceIdType?: DeviceIdType }
   /** Drop queued requests whose `device_id` is `deviceId` (orphaned temporary requests). */
   | { type: 'requests.removeDeviceId'; deviceId: string }
   | { type: 'requests.clear' }

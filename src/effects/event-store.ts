@@ -7,14 +7,19 @@ import type { WireEvent } from '../domain/types.js';
  * commands into storage operations.
  */
 export class EventStore {
-  private seqById = new Map<string, number>();
+  /**
+   * Seqs per event ID, oldest first. IDs are not unique: a view's start and end events both
+   * carry the view ID, so one ID may name several stored events; they leave in record order.
+   */
+  private seqsById = new Map<string, number[]>();
+  private count = 0;
   private nextSeq: number;
 
   constructor(entries: readonly QueueEntry[] = []) {
     let max = 0;
     for (const e of entries) {
       const id = EventStore.idOf(e.data);
-      if (id !== null) this.seqById.set(id, e.seq);
+      if (id !== null) this.add(id, e.seq);
       if (e.seq > max) max = e.seq;
     }
     this.nextSeq = max + 1;
@@ -46,14 +51,22 @@ export class EventStore {
     }
   }
 
+  private add(id: string, seq: number): void {
+    const seqs = this.seqsById.get(id);
+    if (seqs) seqs.push(seq);
+    else this.seqsById.set(id, [seq]);
+    this.count++;
+  }
+
+  /** Stored events. */
   get size(): number {
-    return this.seqById.size;
+    return this.count;
   }
 
   persist(events: readonly WireEvent[]): StorageOp[] {
     return events.map((event) => {
       const seq = this.nextSeq++;
-      this.seqById.set(event.id, seq);
+      this.add(event.id, seq);
       return { op: 'append', queue: 'events', seq, data: JSON.stringify(event) } as const;
     });
   }
@@ -61,17 +74,19 @@ export class EventStore {
   unpersist(ids: readonly string[]): StorageOp[] {
     const seqs: number[] = [];
     for (const id of ids) {
-      const seq = this.seqById.get(id);
-      if (seq !== undefined) {
-        seqs.push(seq);
-        this.seqById.delete(id);
-      }
+      const stored = this.seqsById.get(id);
+      const seq = stored?.shift();
+      if (seq === undefined) continue;
+      seqs.push(seq);
+      this.count--;
+      if (stored!.length === 0) this.seqsById.delete(id);
     }
     return seqs.length > 0 ? [{ op: 'remove', queue: 'events', seqs }] : [];
   }
 
   clear(): StorageOp[] {
-    this.seqById.clear();
+    this.seqsById.clear();
+    this.count = 0;
     return [{ op: 'clear', queue: 'events' }];
   }
 }

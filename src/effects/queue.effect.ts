@@ -1,7 +1,7 @@
 import { filter, map } from 'rxjs';
 import type { StorageOp } from '../adapters/types.js';
 import type { QueuedRequest } from '../domain/request-queue.js';
-import { buildStoredRequest, parseStoredRequest, rewriteStoredRequest } from '../protocol/request.js';
+import { buildStoredRequest, DEVICE_ID_TYPE_WIRE, parseStoredRequest, rewriteStoredRequest } from '../protocol/request.js';
 import type { Command, RequestQueueCommand } from './commands.js';
 import type { Effect, EffectDeps } from './deps.js';
 
@@ -21,7 +21,7 @@ function perform(c: RequestQueueCommand, deps: EffectDeps): StorageOp[] {
     case 'request.enqueue': {
       // The identity is read now, synchronously with the command: a request emitted before a
       // device-ID change is stamped with the old ID, one emitted after with the new one.
-      const identity = deps.identity();
+      const identity = c.identity ?? deps.identity();
       const instant = c.at ?? deps.instant();
       const data = buildStoredRequest({
         appKey: config.appKey,
@@ -41,7 +41,10 @@ function perform(c: RequestQueueCommand, deps: EffectDeps): StorageOp[] {
       return ops;
     }
     case 'requests.rewriteDeviceId': {
-      const ops = queue.rewrite((r) => (deviceIdOf(r) === c.from ? rewriteStoredRequest(r.data, { device_id: c.to }) : undefined));
+      // The type travels with the ID: a placeholder request said `t=2` (temporary).
+      const changes: Record<string, string> = { device_id: c.to };
+      if (c.deviceIdType !== undefined) changes.t = DEVICE_ID_TYPE_WIRE[c.deviceIdType];
+      const ops = queue.rewrite((r) => (deviceIdOf(r) === c.from ? rewriteStoredRequest(r.data, changes) : undefined));
       deps.log.debug('RequestQueue', `rewriteDeviceId, rewrote ${countUpdates(ops)} queued request(s)`);
       return ops;
     }

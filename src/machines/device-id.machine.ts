@@ -150,7 +150,7 @@ export const deviceIdMachine = setup({
       if (init.cleared) enqueue.emit(log('info', `createCountly, clearStoredDeviceId replaced the stored device ID ${param(init.cleared.id)}`));
       // spec: Offline Mode — "the placeholder is replaced in all queued requests"; orphans are cleaned at init.
       if (init.placeholderRequests === 'rewrite') {
-        enqueue.emit({ type: 'requests.rewriteDeviceId', from: TEMPORARY_DEVICE_ID, to: init.deviceId });
+        enqueue.emit({ type: 'requests.rewriteDeviceId', from: TEMPORARY_DEVICE_ID, to: init.deviceId, deviceIdType: init.deviceIdType });
       } else if (init.placeholderRequests === 'remove') {
         enqueue.emit({ type: 'requests.removeDeviceId', deviceId: TEMPORARY_DEVICE_ID });
       }
@@ -212,7 +212,7 @@ export const deviceIdMachine = setup({
       const at = event.at;
       enqueue.emit(log('info', `${fnOf(event)}, leaving temporary ID mode with device ID ${param(to)}; queued requests get it and are sent`));
       // spec: Offline Mode — the placeholder is replaced in all queued requests, then they are sent.
-      enqueue.emit({ type: 'requests.rewriteDeviceId', from: TEMPORARY_DEVICE_ID, to });
+      enqueue.emit({ type: 'requests.rewriteDeviceId', from: TEMPORARY_DEVICE_ID, to, deviceIdType: type });
       enqueue.emit(persist(to, type));
       enqueue.assign({ deviceId: to, deviceIdType: type, previousId: TEMPORARY_DEVICE_ID, changes: context.changes + 1 });
       enqueue.emit(broadcast({ type: 'identity.changed', deviceId: to, deviceIdType: type, merged: true, previousId: TEMPORARY_DEVICE_ID, at }));

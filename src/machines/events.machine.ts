@@ -32,7 +32,7 @@ import {
   type EventFilters,
 } from '../domain/events.js';
 import { sanitizeSegmentation, truncateKey } from '../domain/limits.js';
-import type { ConsentState, Instant, LogLevel, Segmentation, WireEvent } from '../domain/types.js';
+import type { ConsentState, DeviceIdType, Instant, LogLevel, Segmentation, WireEvent } from '../domain/types.js';
 import type { Broadcast, Command, RecordInternalEventCommand } from '../effects/commands.js';
 import { param } from '../log.js';
 
@@ -53,12 +53,19 @@ export interface EventsInput {
   foreground?: boolean;
   /** Behavior settings known at boot (provided and stored). */
   settings?: Record<string, unknown>;
+  /**
+   * The device ID the stored events were recorded under, when `clearStoredDeviceId` replaced it
+   * at this init: they are combined at once and go out under it (spec: clearStoredDeviceId —
+   * what the old ID had pending is flushed before it is cleared).
+   */
+  storedOwner?: { deviceId: string; deviceIdType: DeviceIdType } | null;
 }
 
 /** What `eventsInputFrom` may be given besides config, stored events and consent. */
 export interface EventsBoot {
   foreground?: boolean;
   settings?: Record<string, unknown>;
+  storedOwner?: { deviceId: string; deviceIdType: DeviceIdType } | null;
 }
 
 export function eventsInputFrom(config: ResolvedConfig, storedEvents: WireEvent[], consent: ConsentState, boot?: EventsBoot): EventsInput {
@@ -71,11 +78,14 @@ export function eventsInputFrom(config: ResolvedConfig, storedEvents: WireEvent[
     storedEvents,
     foreground: boot?.foreground ?? true,
     settings: boot?.settings ?? {},
+    storedOwner: boot?.storedOwner ?? null,
   };
 }
 
 export interface EventsContext {
   consent: ConsentState;
+  /** Until the boot batch: the earlier device ID the stored events belong to (see EventsInput). */
+  storedOwner: { deviceId: string; deviceIdType: DeviceIdType } | null;
   /** The configured threshold and limits: what applies when the server says nothing. */
   base: { threshold: number; limits: Limits };
   threshold: number;
@@ -160,6 +170,7 @@ export function initialEventsContext(input: EventsInput): EventsContext {
   const { settings } = readEventSettings(input.settings ?? {}, base);
   return {
     consent: input.consent,
+    storedOwner: input.storedOwner ?? null,
     base,
     threshold: settings.threshold,
     limits: settings.limits,
@@ -192,12 +203,12 @@ const warning = (message: string): EventsCommand => logAt('warning', message);
 const debug = (message: string): EventsCommand => logAt('debug', message);
 
 /** Combines pending events into requests: full batches only, or everything (`all`). */
-function batch(c: EventsContext, all: boolean): Step {
+function batch(c: EventsContext, all: boolean, identity?: { deviceId: string; deviceIdType: DeviceIdType }): Step {
   const { batches, rest } = cutBatches(c.pending, c.threshold, all);
   if (batches.length === 0) return { context: c, commands: [] };
   const commands: EventsCommand[] = [];
   for (const b of batches) {
-    commands.push({ type: 'request.enqueue', params: batchParams(b) });
+    commands.push({ type: 'request.enqueue', params: batchParams(b), ...(identity ? { identity } : {}) });
     commands.push({ type: 'events.unpersist', ids: b.map((e) => e.id) });
   }
   return { context: { ...c, pending: rest }, commands };
@@ -373,7 +384,11 @@ export const eventsMachine = setup({
   },
   actions: {
     /** At boot the stored events are recombined: full batches go at once. */
-    batchStored: apply((c) => batch(c, false)),
+    batchStored: apply((c) => {
+      if (c.storedOwner === null) return batch(c, false);
+      const out = batch({ ...c, storedOwner: null }, true, c.storedOwner);
+      return { context: out.context, commands: [debug(`createCountly, stored events of the cleared device ID ${param(c.storedOwner.deviceId)} queued under it`), ...out.commands] };
+    }),
     recordPublic: apply((c, e) => record(c, 'record', e as Of<'events.record'>)),
     recordInternal: apply((c, e) => record(c, 'record', e as Of<'event.record'>)),
     start: apply((c, e) => startTimed(c, (e as Of<'events.start'>).key, (e as Of<'events.start'>).at)),

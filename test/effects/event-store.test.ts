@@ -17,6 +17,17 @@ describe('EventStore', () => {
     expect(s.size).toBe(0);
   });
 
+  it('keeps events that share an ID (a view start and end) and removes them oldest first', () => {
+    const s = new EventStore([{ seq: 1, data: JSON.stringify(ev('view')) }]);
+    s.persist([ev('view'), ev('other')]);
+    expect(s.size).toBe(3);
+    expect(s.unpersist(['view'])).toEqual([{ op: 'remove', queue: 'events', seqs: [1] }]);
+    expect(s.size).toBe(2);
+    expect(s.unpersist(['view', 'view'])).toEqual([{ op: 'remove', queue: 'events', seqs: [2] }]);
+    expect(s.unpersist(['other'])).toEqual([{ op: 'remove', queue: 'events', seqs: [3] }]);
+    expect(s.size).toBe(0);
+  });
+
   it('decodes stored events and counts corrupt ones', () => {
     const { events, corrupt } = EventStore.decode([
       { seq: 1, data: JSON.stringify(ev('a')) },

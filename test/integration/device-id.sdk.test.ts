@@ -67,6 +67,22 @@ describe('device ID across restarts', () => {
     ]);
   });
 
+  it('clearStoredDeviceId: events the old ID recorded but never batched still go out under it', async () => {
+    const first = await sdk(memoryStorage(), { deviceId: 'old-user' });
+    first.countly.events.record('before-clear');
+    expect(first.countly.getState().queue.events).toBe(1);
+    const second = await restart(first, { deviceId: 'new-user', clearStoredDeviceId: true });
+    second.countly.events.record('after-clear');
+    await second.countly.queue.flush();
+    const sent = dataRequests()
+      .filter((r) => r.params.events)
+      .map((r) => [r.params.device_id, (JSON.parse(r.params.events!) as Array<{ key: string }>).map((e) => e.key)]);
+    expect(sent).toEqual([
+      ['old-user', ['before-clear']],
+      ['new-user', ['after-clear']],
+    ]);
+  });
+
   it('temporary mode survives a restart; a config ID at the next init exits it and the offline data goes out under it', async () => {
     const first = await sdk(memoryStorage(), { temporaryDeviceId: true });
     first.countly.sessions.begin();
@@ -82,6 +98,8 @@ describe('device ID across restarts', () => {
     expect(third.countly.deviceId.type()).toBe('DEVELOPER_SUPPLIED');
     await third.countly.queue.flush();
     expect(dataRequests().map((r) => r.params.device_id)).toEqual(['known-user', 'known-user']);
+    // The device ID type travels with the ID: `t` is 0 (developer supplied), no longer 2.
+    expect(dataRequests().map((r) => r.params.t)).toEqual(['0', '0']);
     expect(server.received.some((r) => JSON.stringify(r.params).includes(TEMPORARY_DEVICE_ID))).toBe(false);
   });
 

@@ -99,4 +99,62 @@ describe('views over HTTP', () => {
     expect(views.map((e) => e.pvid)).toEqual(['', '', id1, id1]);
     expect(sessionRequests()).toEqual([{ begin_session: '1' }, { session_duration: '60' }, { end_session: '1', session_duration: '30' }]);
   });
+
+  it('a view running when the app goes to the background starts again, first in the new session', async () => {
+    const { countly, clock } = await sdk({ platform: inBackground() });
+    countly.lifecycle.foreground();
+    const id1 = countly.views.startAutoStopped('home');
+    clock.advance(10_000);
+    countly.lifecycle.background();
+    clock.advance(20_000);
+    countly.lifecycle.foreground();
+    clock.advance(5_000);
+    countly.lifecycle.background();
+    await countly.queue.flush();
+    const views = server.events().filter((e) => e.key === '[CLY]_view');
+    expect(views.map((e) => [(e.segmentation as Record<string, unknown> | undefined)?.name, e.dur ?? 0, (e.segmentation as Record<string, unknown> | undefined)?.start ?? null, (e.segmentation as Record<string, unknown> | undefined)?.visit ?? null])).toEqual([
+      ['home', 0, '1', '1'],
+      ['home', 10, null, null],
+      ['home', 0, '1', '1'],
+      ['home', 5, null, null],
+    ]);
+    expect(views[0]?.id).toBe(id1);
+    // The events of each session go out before its end_session.
+    const kinds = server.accepted().filter((r) => r.path === '/i').map((r) => (r.params.begin_session ? 'begin' : r.params.end_session ? 'end' : r.params.events ? 'events' : 'other'));
+    expect(kinds).toEqual(['begin', 'events', 'end', 'begin', 'events', 'end']);
+  });
+});
+
+describe('view events across a restart', () => {
+  it('a view start and end sharing the view ID are both delivered once after a restart', async () => {
+    const { fileStorage } = await import('../../src/adapters/storage/file.js');
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'chartly-views-'));
+    try {
+      const first = createCountly({ url: 'http://127.0.0.1:9', appKey: 'k', storage: fileStorage(dir), clock: simulatedClock(), platform: neutralPlatform(), manualSessions: true });
+      await first.ready;
+      const id = first.views.start('checkout');
+      first.views.stopById(id!);
+      expect(first.getState().queue.events).toBe(2);
+      await first.shutdown();
+
+      const second = createCountly({ url: server.url, appKey: 'k', storage: fileStorage(dir), clock: simulatedClock(), platform: neutralPlatform(), manualSessions: true });
+      open.push(second);
+      await second.ready;
+      expect(second.getState().queue.events).toBe(2);
+      await second.queue.flush();
+      expect(server.events().filter((e) => e.key === '[CLY]_view').map((e) => e.id)).toEqual([id, id]);
+      expect(second.getState().queue.events).toBe(0);
+      await second.shutdown();
+
+      const third = createCountly({ url: server.url, appKey: 'k', storage: fileStorage(dir), clock: simulatedClock(), platform: neutralPlatform(), manualSessions: true });
+      open.push(third);
+      await third.ready;
+      expect(third.getState().queue).toMatchObject({ events: 0, requests: 0 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -150,8 +150,25 @@ describe('eventsMachine: input', () => {
       storedEvents: stored,
       foreground: true,
       settings: {},
+      storedOwner: null,
     });
     expect(eventsInputFrom(config, [], ALL, { foreground: false, settings: { eqs: 3 } })).toMatchObject({ foreground: false, settings: { eqs: 3 } });
+  });
+
+  it('queues the stored events of a cleared device ID at once, stamped with that ID', () => {
+    const log = createLogger({ console: false });
+    const config = resolveConfig({ url: 'https://x.test', appKey: 'k' }, log);
+    const stored = [{ key: 'a', count: 1, timestamp: 1, hour: 0, dow: 0, id: 's1' }];
+    const owner = { deviceId: 'old', deviceIdType: 'DEVELOPER_SUPPLIED' as const };
+    const actor = createActor(eventsMachine, { input: eventsInputFrom(config, stored, ALL, { storedOwner: owner }) });
+    const seen: unknown[] = [];
+    actor.on('*', (c) => seen.push(c));
+    actor.start();
+    expect(seen).toContainEqual(expect.objectContaining({ type: 'request.enqueue', identity: owner }));
+    expect(seen).toContainEqual({ type: 'events.unpersist', ids: ['s1'] });
+    expect(actor.getSnapshot().context.pending).toEqual([]);
+    expect(actor.getSnapshot().context.storedOwner).toBeNull();
+    actor.stop();
   });
 });
 
