@@ -7,6 +7,8 @@ import type { LogLevel } from './domain/types.js';
  * where a public call logs.
  */
 export interface Logger {
+  /** False when neither the console flag nor a listener is set: callers may skip formatting. */
+  readonly enabled: boolean;
   log(level: LogLevel, module: string, message: string): void;
   error(module: string, message: string): void;
   warning(module: string, message: string): void;
@@ -61,6 +63,7 @@ export function createLogger(options: LoggerOptions): Logger {
     }
   };
   return {
+    enabled: options.console || options.listener !== undefined,
     log: write,
     error: (m, s) => write('error', m, s),
     warning: (m, s) => write('warning', m, s),

@@ -4,7 +4,7 @@
  *
  *   public API → machine event → machine emits command → effect → adapter → result event → machine
  */
-import { BehaviorSubject, Subject, distinctUntilChanged, type Observable, type Subscription } from 'rxjs';
+import { BehaviorSubject, Subject, defer, distinctUntilChanged, type Observable, type Subscription } from 'rxjs';
 import { createActor, type AnyActorRef, type AnyStateMachine, type EventObject } from 'xstate';
 import type { Clock, Platform, StorageAdapter, StorageContents, StorageHandle, Transport } from './adapters/types.js';
 import { systemClock } from './adapters/clock.js';
@@ -40,6 +40,7 @@ import { createDeviceIdApi, createOfflineApi } from './api/device-id.js';
 import { createConsentApi } from './api/consent.js';
 import { createLocationApi } from './api/location.js';
 import { createLifecycleApi } from './api/lifecycle.js';
+import type { EventsRecordEvent } from './machines/events.machine.js';
 
 /** Picks the platform where none was given; runs at `createCountly` time, never at import. */
 function detectPlatform(): Platform {
@@ -120,6 +121,11 @@ class CountlyInstance {
   private flushes = new Map<number, () => void>();
   private nextFlushId = 1;
   private settings: Record<string, unknown> = {};
+  /** `events.record` calls of the current synchronous run, handed over as one event. */
+  private records: EventsRecordEvent[] = [];
+  private recordsScheduled = false;
+  private stateDirty = false;
+  private publishScheduled = false;
 
   constructor(userConfig: CountlyConfig) {
     const cfg = (typeof userConfig === 'object' && userConfig !== null ? userConfig : {}) as CountlyConfig;
@@ -289,6 +295,8 @@ class CountlyInstance {
 
   /** Routes an effect result or broadcast to the machines that listen, in delivery order. */
   private deliver(event: SdkEvent): void {
+    // Records of the current run reach the events machine before anything that follows them.
+    this.flushRecords();
     switch (event.type) {
       case 'identity.changed':
         // The register that stamps requests changes before anyone reacts to the change.
@@ -336,8 +344,16 @@ class CountlyInstance {
         this.log.warning('Init', `send, the SDK was shut down; ${event.type} ignored`);
         return;
       }
-      if (this.status === 'booting') this.pending.push({ kind: 'send', target, event });
-      else this.actors[target]?.send(event);
+      if (this.status === 'booting') {
+        this.pending.push({ kind: 'send', target, event });
+        return;
+      }
+      if (target === 'events' && event.type === 'events.record') {
+        this.bufferRecord(event as EventsRecordEvent);
+        return;
+      }
+      this.flushRecords();
+      this.actors[target]?.send(event);
     },
     broadcast: (event) => {
       if (this.status === 'stopped') {
@@ -353,12 +369,46 @@ class CountlyInstance {
         return;
       }
       if (this.status === 'booting') this.pending.push({ kind: 'command', command });
-      else this.commands.next(command);
+      else {
+        this.flushRecords();
+        this.commands.next(command);
+      }
     },
-    snapshot: (target) => this.actors[target]?.getSnapshot() as never,
-    state: () => this.stateSubject.value,
+    snapshot: (target) => {
+      this.flushRecords();
+      return this.actors[target]?.getSnapshot() as never;
+    },
+    state: () => this.getState(),
     isReady: () => this.status === 'ready',
     };
+  }
+
+  // ---- record coalescing -------------------------------------------------------------
+
+  /**
+   * `events.record` is the hot path: a burst of calls in one synchronous run becomes one
+   * `events.recordMany` (one machine step, one grouped storage write) at the end of the run
+   * (a microtask), or earlier, before any other call, delivery or state read, so the order
+   * of everything is the call order. Nothing is held back past the current run.
+   */
+  private bufferRecord(event: EventsRecordEvent): void {
+    this.records.push(event);
+    if (this.recordsScheduled) return;
+    this.recordsScheduled = true;
+    queueMicrotask(() => {
+      this.recordsScheduled = false;
+      this.flushRecords();
+    });
+  }
+
+  private flushRecords(): void {
+    if (this.records.length === 0) return;
+    const records = this.records;
+    this.records = [];
+    const actor = this.actors.events;
+    if (!actor || this.status !== 'ready') return;
+    if (records.length === 1) actor.send(records[0]!);
+    else actor.send({ type: 'events.recordMany', records });
   }
 
   // ---- flush / server URL / shutdown -------------------------------------------------
@@ -390,6 +440,7 @@ class CountlyInstance {
     this.log.info('Init', 'shutdown, stopping timers and persisting everything');
     if (this.status === 'stopped') return;
     await this.ready;
+    this.flushRecords();
     this.status = 'stopped';
     for (const cleanup of this.cleanups) cleanup();
     for (const name of [...DELIVERY_ORDER].reverse()) this.actors[name]?.stop();
@@ -416,16 +467,39 @@ class CountlyInstance {
     });
   }
 
+  /**
+   * Marks the state changed; `state$` gets it at the end of the current run (one emission per
+   * burst of changes), `getState()` computes it at once when asked.
+   */
   private publishState(): void {
     if (!this.stateSubject) return;
+    this.stateDirty = true;
+    if (this.publishScheduled) return;
+    this.publishScheduled = true;
+    queueMicrotask(() => {
+      this.publishScheduled = false;
+      this.emitState();
+    });
+  }
+
+  private emitState(): void {
+    if (!this.stateDirty) return;
+    this.stateDirty = false;
     this.stateSubject.next(this.computeState());
   }
 
   get state$(): Observable<CountlyState> {
-    return this.stateSubject.pipe(distinctUntilChanged((a, b) => JSON.stringify(a) === JSON.stringify(b)));
+    return defer(() => {
+      // A subscriber starts from the state as it is now, not as of the last emission.
+      this.flushRecords();
+      this.emitState();
+      return this.stateSubject;
+    }).pipe(distinctUntilChanged((a, b) => JSON.stringify(a) === JSON.stringify(b)));
   }
 
   getState(): CountlyState {
+    this.flushRecords();
+    this.emitState();
     return this.stateSubject.value;
   }
 

@@ -22,7 +22,11 @@ export type QueueName = 'requests' | 'events';
 export type StorageOp =
   | { readonly op: 'set'; readonly key: string; readonly value: string }
   | { readonly op: 'delete'; readonly key: string }
-  | { readonly op: 'append'; readonly queue: QueueName; readonly seq: number; readonly data: string }
+  /**
+   * `json: true` promises that `data` is the output of `JSON.stringify` (an adapter may store
+   * it as JSON without checking); an adapter is free to ignore it.
+   */
+  | { readonly op: 'append'; readonly queue: QueueName; readonly seq: number; readonly data: string; readonly json?: true }
   | { readonly op: 'update'; readonly queue: QueueName; readonly seq: number; readonly data: string }
   | { readonly op: 'remove'; readonly queue: QueueName; readonly seqs: readonly number[] }
   | { readonly op: 'clear'; readonly queue: QueueName };

@@ -5,6 +5,7 @@ import type { Countly } from '../types.js';
 import type { EventsEvent } from '../machines/events.machine.js';
 
 const MODULE = 'Events';
+const RECORD_FIELDS = ['count', 'sum', 'dur'] as const;
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isKey = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
@@ -56,10 +57,12 @@ export function createEventsApi(ctx: ApiContext): Countly['events'] {
 
   return {
     record(key: string, options?: { count?: number; sum?: number; dur?: number; segmentation?: Segmentation }): void {
-      log.info(MODULE, `record, key ${param(key)}${options !== undefined ? `, options ${param(options)}` : ''}`);
+      // The hot path: the line (and the JSON of the options) is built only when someone reads it.
+      if (log.enabled) log.info(MODULE, `record, key ${param(key)}${options !== undefined ? `, options ${param(options)}` : ''}`);
       if (!validKey('record', key)) return;
-      const o = readOptions('record', options, ['count', 'sum', 'dur']);
-      send({ type: 'events.record', key, ...o, at: ctx.now(), id: ctx.newId() });
+      const event: EventsEvent = { type: 'events.record', key, at: ctx.now(), id: ctx.newId() };
+      if (options !== undefined && options !== null) Object.assign(event, readOptions('record', options, RECORD_FIELDS));
+      send(event);
     },
     start(key: string): void {
       log.info(MODULE, `start, key ${param(key)}`);

@@ -67,7 +67,7 @@ export class EventStore {
     return events.map((event) => {
       const seq = this.nextSeq++;
       this.add(event.id, seq);
-      return { op: 'append', queue: 'events', seq, data: JSON.stringify(event) } as const;
+      return { op: 'append', queue: 'events', seq, data: JSON.stringify(event), json: true } as const;
     });
   }
 

@@ -140,8 +140,19 @@ export type EventsBroadcast = Extract<
   }
 >;
 
+/**
+ * Several `events.record` calls made in one synchronous run of the host app, in call order.
+ * The SDK hands a burst of records to the machine as one event (one macrostep, one storage
+ * write) at the end of the run or before any other call, so call order is kept.
+ */
+export interface EventsRecordManyEvent {
+  type: 'events.recordMany';
+  records: ReadonlyArray<Omit<EventsRecordEvent, 'type'>>;
+}
+
 export type EventsEvent =
   | EventsRecordEvent
+  | EventsRecordManyEvent
   /** An internal event from another machine (views, orientation, feedback, ...). */
   | RecordInternalEventCommand
   | { type: 'events.start'; key: string; at: Instant }
@@ -390,6 +401,29 @@ export const eventsMachine = setup({
       return { context: out.context, commands: [debug(`createCountly, stored events of the cleared device ID ${param(c.storedOwner.deviceId)} queued under it`), ...out.commands] };
     }),
     recordPublic: apply((c, e) => record(c, 'record', e as Of<'events.record'>)),
+    /** The same steps as one `record` per entry; consecutive persists become one command. */
+    recordMany: apply((c, e) => {
+      let context = c;
+      const commands: EventsCommand[] = [];
+      let run: WireEvent[] | null = null;
+      for (const r of (e as Of<'events.recordMany'>).records) {
+        const step = record(context, 'record', r);
+        context = step.context;
+        for (const cmd of step.commands) {
+          if (cmd.type === 'events.persist') {
+            if (run === null) {
+              run = [];
+              commands.push({ type: 'events.persist', events: run });
+            }
+            run.push(...cmd.events);
+          } else {
+            commands.push(cmd);
+            run = null;
+          }
+        }
+      }
+      return { context, commands };
+    }),
     recordInternal: apply((c, e) => record(c, 'record', e as Of<'event.record'>)),
     start: apply((c, e) => startTimed(c, (e as Of<'events.start'>).key, (e as Of<'events.start'>).at)),
     end: apply((c, e) => endTimed(c, e as Of<'events.end'>)),
@@ -433,6 +467,7 @@ export const eventsMachine = setup({
   initial: 'empty',
   on: {
     'events.record': { actions: 'recordPublic' },
+    'events.recordMany': { actions: 'recordMany' },
     'event.record': { actions: 'recordInternal' },
     'events.start': { actions: 'start' },
     'events.end': { actions: 'end' },

@@ -64,6 +64,26 @@ export function encodeParams(params: Readonly<Record<string, string>> | ParamLis
   return entries.map(([k, v]) => `${encodeComponent(k)}=${encodeComponent(v)}`).join('&');
 }
 
+const STORED_ESCAPE = /[%&=+]/g;
+const STORED_ESCAPES: Readonly<Record<string, string>> = { '%': '%25', '&': '%26', '=': '%3D', '+': '%2B' };
+
+/**
+ * The escaping of a *stored* request: only what would split or change it when decoded
+ * (`%`, `&`, `=`, `+`), everything else kept as is. `decodeComponent` reads it back exactly,
+ * like a fully encoded component, and the send step re-encodes every component in full.
+ * Why: JSON params (`events`, `metrics`) hold many `"{}:,`; fully encoded each costs 3 bytes
+ * on disk, so a stored request would take ~1.6× the bytes of its payload instead of ~1×.
+ */
+export function encodeStoredComponent(text: string): string {
+  return toWellFormed(text).replace(STORED_ESCAPE, (c) => STORED_ESCAPES[c] as string);
+}
+
+/** `k=v&k=v` in the stored escaping (see `encodeStoredComponent`), in the given order. */
+export function encodeStoredParams(params: Readonly<Record<string, string>> | ParamList): string {
+  const entries: ParamList = isParamList(params) ? params : Object.entries(params);
+  return entries.map(([k, v]) => `${encodeStoredComponent(k)}=${encodeStoredComponent(v)}`).join('&');
+}
+
 function isParamList(params: Readonly<Record<string, string>> | ParamList): params is ParamList {
   return Array.isArray(params);
 }

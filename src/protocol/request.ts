@@ -10,7 +10,7 @@
 import type { TransportRequest } from '../adapters/types.js';
 import type { DeviceIdType, Instant } from '../domain/types.js';
 import { sha256Hex } from './checksum.js';
-import { decodeComponent, decodeParamList, encodeParams, rawSegments, setOwn, splitSegment } from './encode.js';
+import { decodeComponent, decodeParamList, encodeComponent, encodeParams, encodeStoredParams, rawSegments, setOwn, splitSegment } from './encode.js';
 
 /** spec: Custom Endpoint Override — internal tag carrying another endpoint than `/i`. */
 export const ENDPOINT_TAG = 'new_end_point';
@@ -92,7 +92,7 @@ export function buildStoredRequest(input: StoredRequestInput): string {
   if (input.endpoint !== undefined && input.endpoint !== '' && input.endpoint !== DEFAULT_ENDPOINT) {
     list.push([ENDPOINT_TAG, input.endpoint]);
   }
-  return encodeParams(list);
+  return encodeStoredParams(list);
 }
 
 export interface ParsedStoredRequest {
@@ -136,7 +136,7 @@ export function rewriteStoredRequest(stored: string, changes: Readonly<Record<st
     .map((segment) => {
       const [rawKey] = splitSegment(segment);
       const key = decodeComponent(rawKey);
-      return Object.hasOwn(changes, key) ? encodeParams([[key, changes[key] as string]]) : segment;
+      return Object.hasOwn(changes, key) ? encodeStoredParams([[key, changes[key] as string]]) : segment;
     })
     .join('&');
 }
@@ -195,7 +195,8 @@ export async function buildHttpRequest(input: HttpRequestInput): Promise<Transpo
     }
     if (key === REMAINING_PARAM || key === CHECKSUM_PARAM) continue;
     if (key === 'crash') crash = true;
-    kept.push(segment);
+    // Stored requests escape only what would split them; the wire gets every component encoded.
+    kept.push(`${encodeComponent(key)}=${encodeComponent(decodeComponent(rawValue))}`);
   }
   const remaining = Number.isFinite(input.remaining) ? Math.max(0, Math.floor(input.remaining)) : 0;
   kept.push(encodeParams([[REMAINING_PARAM, String(remaining)]]));

@@ -25,10 +25,21 @@ export function instantAt(timestamp: number): Instant {
  */
 export function createInstantSource(now: () => number): () => Instant {
   let last = 0;
+  // hour, dow and tz hold for the whole local hour around the last reading (offset changes
+  // happen on local hour boundaries), so a Date is made once per local hour, not per call.
+  let from = 0;
+  let to = -1;
+  let local: Instant = { timestamp: 0, hour: 0, dow: 0, tz: 0 };
   return () => {
     const raw = now();
     const current = Number.isFinite(raw) ? Math.floor(raw) : last;
     last = last >= current ? last + 1 : current;
-    return instantAt(last);
+    if (last < from || last >= to) {
+      const date = new Date(last);
+      local = instantAt(last);
+      from = last - (date.getMinutes() * 60_000 + date.getSeconds() * 1000 + date.getMilliseconds());
+      to = from + 3_600_000;
+    }
+    return { timestamp: last, hour: local.hour, dow: local.dow, tz: local.tz };
   };
 }

@@ -68,6 +68,19 @@ describe('fileStorage', () => {
       );
     });
 
+    it('splices data marked as JSON.stringify output in as is, and reads it back exactly', async () => {
+      const dir = await newDir();
+      const h = await open(dir);
+      const values = [{ key: 'a', segmentation: { '2': 1, b: 'x"y', '\u2028': '\ud800' } }, [1, 'two', null], { __proto__: 1 }];
+      const datas = values.map((v) => JSON.stringify(v));
+      await h.write(datas.map((data, seq) => ({ op: 'append', queue: 'events', seq, data, json: true }) as const));
+      const text = await fsp.readFile(logOf(dir), 'utf8');
+      expect(text).toBe(line(`[${datas.map((d, seq) => `["a","e",${seq},${d}]`).join(',')}]`).toString('utf8'));
+      await h.close();
+      const back = await (await open(dir)).read();
+      expect(back.queues.events.map((e) => e.data)).toEqual(datas);
+    });
+
     it('embeds only JSON that reads back byte for byte', async () => {
       const dir = await newDir();
       const h = await open(dir);

@@ -114,7 +114,7 @@ describe('device-ID init truth table (models/device-id-init-table.json)', () => 
           const rewrites = cmds.filter((c) => c.type === 'requests.rewriteDeviceId');
           const removals = cmds.filter((c) => c.type === 'requests.removeDeviceId');
           if (cell.placeholderRequests === 'rewrite') {
-            expect(rewrites).toEqual([{ type: 'requests.rewriteDeviceId', from: TEMPORARY_DEVICE_ID, to: id }]);
+            expect(rewrites).toEqual([{ type: 'requests.rewriteDeviceId', from: TEMPORARY_DEVICE_ID, to: id, deviceIdType: type }]);
             expect(removals).toEqual([]);
             expect(changed[0]).toMatchObject({ merged: true, previousId: TEMPORARY_DEVICE_ID });
           } else if (cell.placeholderRequests === 'remove') {

@@ -179,7 +179,7 @@ describe('deviceIdMachine: unit', () => {
       const { snap, cmds } = run(temporary, e);
       expect(snap.value).toBe('identified');
       expect(names(cmds)).toEqual(['requests.rewriteDeviceId', 'storage.set', 'identity.changed', 'sending.release']);
-      expect(cmds[1]).toEqual({ type: 'requests.rewriteDeviceId', from: PH, to: 'real' });
+      expect(cmds[1]).toEqual({ type: 'requests.rewriteDeviceId', from: PH, to: 'real', deviceIdType: 'DEVELOPER_SUPPLIED' });
       expect(changed(cmds)[0]).toMatchObject({ deviceId: 'real', deviceIdType: 'DEVELOPER_SUPPLIED', merged: true, previousId: PH });
       // No merge request: the placeholder is no user on the server.
       expect(cmds.some((c) => c.type === 'request.enqueue')).toBe(false);

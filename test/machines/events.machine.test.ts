@@ -617,6 +617,7 @@ function modelEvents(s: Snap): EventsEvent[] {
   const c = s.context.consent;
   return [
     ev.record('a', 0, { id: 'x' }),
+    { type: 'events.recordMany', records: [ev.record('a', 0, { id: 'm' }), ev.record('b', 0, { id: 'n' })] } as EventsEvent,
     ev.internal('[CLY]_view', 0, { id: 'x', segmentation: { visit: '1' } }),
     ev.internal('[CLY]_nps', 0, { id: 'x' }),
     ev.start('t', 0),
@@ -664,7 +665,12 @@ function replay(inp: EventsInput, events: EventsEvent[]): Ledger {
   let n = 0;
   for (const e of events) {
     const consentBefore = actor.getSnapshot().context.consent;
-    const fresh = 'id' in e ? ({ ...e, id: `${e.id}${(n += 1)}` } as EventsEvent) : e;
+    const fresh =
+      e.type === 'events.recordMany'
+        ? ({ ...e, records: e.records.map((r) => ({ ...r, id: `${r.id}${(n += 1)}` })) } as EventsEvent)
+        : 'id' in e
+          ? ({ ...e, id: `${e.id}${(n += 1)}` } as EventsEvent)
+          : e;
     actor.send(fresh);
     const snap = actor.getSnapshot();
     ledger.apply(cmds.splice(0), snap.context.threshold, consentBefore);
@@ -707,6 +713,30 @@ describe('eventsMachine: model-based paths', () => {
   it('the paths take every transition of the chart', () => {
     const missing = [...allTransitions(eventsMachine)].filter((t) => !taken.has(t));
     expect(missing).toEqual([]);
+  });
+});
+
+describe('eventsMachine: a burst of records', () => {
+  it('events.recordMany is the same as one events.record per entry, persisted in one command per run', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ key: fc.constantFrom('a', 'b', '', '[CLY]_nps', '[CLY]_view'), count: fc.integer({ min: -1, max: 3 }) }), { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 1, max: 8 }),
+        (list, threshold) => {
+          const records = list.map((r, i) => ev.record(r.key, i, { id: `id${i}`, count: r.count }) as Extract<EventsEvent, { type: 'events.record' }>);
+          const one = run(input({ threshold }), ...records);
+          const many = run(input({ threshold }), { type: 'events.recordMany', records });
+          expect(many.snap.context).toEqual(one.snap.context);
+          const persisted = (cmds: Cmd[]) => cmds.flatMap((c) => (c.type === 'events.persist' ? c.events : []));
+          expect(persisted(many.cmds)).toEqual(persisted(one.cmds));
+          const rest = (cmds: Cmd[]) => cmds.filter((c) => c.type !== 'events.persist');
+          expect(rest(many.cmds)).toEqual(rest(one.cmds));
+          // No two persists in a row: a run of records is one storage command.
+          many.cmds.forEach((c, i) => expect(c.type === 'events.persist' && many.cmds[i + 1]?.type === 'events.persist').toBe(false));
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
 

@@ -75,13 +75,16 @@ const isReserved = (k: string): boolean =>
   (BASE_PARAMS as readonly string[]).includes(k) || ['rr', 'checksum256', 'checksum', ENDPOINT_TAG].includes(k);
 
 describe('buildStoredRequest', () => {
-  it('writes the base params in order, then the feature params, encoded', () => {
+  it('writes the base params in order, then the feature params, escaping only what would split them', () => {
     const stored = buildStoredRequest({ ...base, params: { begin_session: '1', metrics: '{"_os":"Node"}' } });
     expect(stored).toBe(
       `app_key=APP&device_id=dev-1&timestamp=1767225600123&hour=${INSTANT.hour}&dow=${INSTANT.dow}&tz=${INSTANT.tz}` +
         '&sdk_version=25.4.0&sdk_name=typescript-chartly&av=1.2&t=1' +
-        '&begin_session=1&metrics=%7B%22_os%22%3A%22Node%22%7D',
+        '&begin_session=1&metrics={"_os":"Node"}',
     );
+    const tricky = buildStoredRequest({ ...base, params: { q: 'a&b=c+d%e f' } });
+    expect(tricky.endsWith('&q=a%26b%3Dc%2Bd%25e f')).toBe(true);
+    expect(parseStoredRequest(tricky).params.q).toBe('a&b=c+d%e f');
   });
 
   it('maps the device ID type to t (0 developer, 1 SDK, 2 temporary) and omits t without a type', () => {
@@ -107,9 +110,7 @@ describe('buildStoredRequest', () => {
   });
 
   it('tags another endpoint at the end and leaves /i untagged', () => {
-    expect(buildStoredRequest({ ...base, endpoint: '/o/sdk', params: { method: 'sc' } })).toMatch(
-      /&method=sc&new_end_point=%2Fo%2Fsdk$/,
-    );
+    expect(buildStoredRequest({ ...base, endpoint: '/o/sdk', params: { method: 'sc' } })).toMatch(/&method=sc&new_end_point=\/o\/sdk$/);
     expect(buildStoredRequest({ ...base, endpoint: '/i' })).not.toContain(ENDPOINT_TAG);
     expect(buildStoredRequest({ ...base, endpoint: '' })).not.toContain(ENDPOINT_TAG);
   });
@@ -260,8 +261,11 @@ describe('buildHttpRequest', () => {
     const stored = buildStoredRequest({ ...base, params: { events: '[{"key":"a&b"}]' } });
     const req = await buildHttpRequest({ ...send, stored, remaining: 2, salt: 's3cr3t' });
     const payload = payloadOf(req);
-    const expectedHash = sha256(`${stored}&rr=2s3cr3t`);
-    expect(payload).toBe(`${stored}&rr=2&checksum256=${expectedHash}`);
+    // The wire form encodes every component in full; the stored form escapes only `%&=+`.
+    expect(stored).toContain('events=[{"key":"a%26b"}]');
+    const wire = stored.replace('events=[{"key":"a%26b"}]', 'events=%5B%7B%22key%22%3A%22a%26b%22%7D%5D');
+    const expectedHash = sha256(`${wire}&rr=2s3cr3t`);
+    expect(payload).toBe(`${wire}&rr=2&checksum256=${expectedHash}`);
     expect(serverVerifies(payload, 's3cr3t')).toBe(true);
     expect(serverVerifies(payload, 'other')).toBe(false);
     expect(serverVerifies(payload.replace('rr=2', 'rr=3'), 's3cr3t')).toBe(false);

@@ -82,6 +82,15 @@ function encodeOp(op: StorageOp): unknown[] {
   }
 }
 
+/**
+ * One op as JSON text. Data the core marks as `JSON.stringify` output is spliced in as is —
+ * the same text `embed` would produce, without parsing and re-serializing it.
+ */
+function opText(op: StorageOp): string {
+  if (op.op === 'append' && op.json === true) return `["a","${QUEUE_CODE[op.queue]}",${op.seq},${op.data}]`;
+  return JSON.stringify(encodeOp(op));
+}
+
 const isSeq = (n: unknown): n is number => Number.isSafeInteger(n);
 const MAX_RUN = 1_000_000;
 
@@ -358,7 +367,7 @@ class Log {
     const sizes: number[] = [];
     if (ops.length > 0) {
       const parts = ops.map((op) => {
-        const part = JSON.stringify(encodeOp(op));
+        const part = opText(op);
         sizes.push(liveSizeOf(op, () => part));
         return part;
       });
