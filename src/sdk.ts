@@ -13,7 +13,7 @@ import { indexedDbStorage } from './adapters/storage/indexeddb.js';
 import { fetchTransport } from './adapters/transport/fetch.js';
 import { browserPlatform } from './adapters/platform/browser.js';
 import { neutralPlatform } from './adapters/platform/neutral.js';
-import type { ActorName, ApiContext } from './api/context.js';
+import type { ActorName, ApiContext, RecordFields } from './api/context.js';
 import { resolveConfig, normalizeServerUrl, type ResolvedConfig } from './config.js';
 import { RequestQueue } from './domain/request-queue.js';
 import { ConsentFeatures, type ConsentState, type Instant } from './domain/types.js';
@@ -24,6 +24,7 @@ import { runEffects } from './effects/run-effects.js';
 import { StorageWriter } from './effects/storage-writer.js';
 import { createLogger, param, type Logger } from './log.js';
 import { createInstantSource } from './protocol/time.js';
+import { createEventIdSource } from './domain/ids.js';
 import { parseStoredRequest } from './protocol/request.js';
 import { createRouter, DELIVERY_ORDER, type Route } from './router.js';
 import type { CountlyState } from './state.js';
@@ -106,7 +107,8 @@ class CountlyInstance {
 
   private readonly commands = new Subject<Command>();
   private readonly stateSubject: BehaviorSubject<CountlyState>;
-  private readonly instant: () => Instant;
+  private readonly instant: (reading?: number) => Instant;
+  private readonly eventId: (reading?: number) => string;
   private readonly writer: StorageWriter;
   private queue = new RequestQueue();
   private eventStore = new EventStore();
@@ -122,7 +124,9 @@ class CountlyInstance {
   private nextFlushId = 1;
   private settings: Record<string, unknown> = {};
   /** `events.record` calls of the current synchronous run, handed over as one event. */
-  private records: EventsRecordEvent[] = [];
+  /** `events.record` calls of the current run with their clock readings, handed over as one event. */
+  private records: RecordFields[] = [];
+  private readings: number[] = [];
   private recordsScheduled = false;
   private stateDirty = false;
   private publishScheduled = false;
@@ -134,11 +138,23 @@ class CountlyInstance {
       listener: typeof cfg.logListener === 'function' ? cfg.logListener : undefined,
     });
     this.config = resolveConfig(userConfig, this.log);
-    this.clock = cfg.clock ?? systemClock();
+    const clock = cfg.clock ?? systemClock();
+    // Every SDK timer first hands over the records buffered in the current run, so a timer
+    // that fires (or a simulated clock advanced in the same run) never overtakes them.
+    this.clock = {
+      now: () => clock.now(),
+      setTimeout: (fn, ms) =>
+        clock.setTimeout(() => {
+          this.flushRecords();
+          fn();
+        }, ms),
+      clearTimeout: (handle) => clock.clearTimeout(handle),
+    };
     this.platform = cfg.platform ?? detectPlatform();
     this.storage = cfg.storage ?? defaultStorage();
     this.transport = cfg.transport ?? fetchTransport({ now: () => this.clock.now() });
     this.instant = createInstantSource(() => this.clock.now());
+    this.eventId = createEventIdSource(() => this.clock.now());
     this.writer = new StorageWriter(this.log);
     this.serverUrl = this.config.url;
     this.stateSubject = new BehaviorSubject<CountlyState>(this.computeState());
@@ -337,8 +353,27 @@ class CountlyInstance {
     return {
     config: this.config,
     log: this.log,
-    now: () => this.instant(),
+    now: () => {
+      // Buffered records take their timestamps first: timestamps follow call order.
+      this.flushRecords();
+      return this.instant();
+    },
     newId: () => randomId(),
+    eventId: () => {
+      this.flushRecords();
+      return this.eventId();
+    },
+    record: (fields) => {
+      if (this.status === 'stopped') {
+        this.log.warning('Init', 'send, the SDK was shut down; events.record ignored');
+        return;
+      }
+      if (this.status === 'booting') {
+        this.pending.push({ kind: 'send', target: 'events', event: { type: 'events.record', ...fields, at: this.instant(), id: this.eventId() } as EventsRecordEvent });
+        return;
+      }
+      this.bufferRecord(fields, this.clock.now());
+    },
     send: (target, event) => {
       if (this.status === 'stopped') {
         this.log.warning('Init', `send, the SDK was shut down; ${event.type} ignored`);
@@ -346,10 +381,6 @@ class CountlyInstance {
       }
       if (this.status === 'booting') {
         this.pending.push({ kind: 'send', target, event });
-        return;
-      }
-      if (target === 'events' && event.type === 'events.record') {
-        this.bufferRecord(event as EventsRecordEvent);
         return;
       }
       this.flushRecords();
@@ -391,8 +422,9 @@ class CountlyInstance {
    * (a microtask), or earlier, before any other call, delivery or state read, so the order
    * of everything is the call order. Nothing is held back past the current run.
    */
-  private bufferRecord(event: EventsRecordEvent): void {
-    this.records.push(event);
+  private bufferRecord(fields: RecordFields, reading: number): void {
+    this.records.push(fields);
+    this.readings.push(reading);
     if (this.recordsScheduled) return;
     this.recordsScheduled = true;
     queueMicrotask(() => {
@@ -401,12 +433,20 @@ class CountlyInstance {
     });
   }
 
+  /** Stamps the buffered records (unique timestamp, event ID) in call order and hands them over. */
   private flushRecords(): void {
     if (this.records.length === 0) return;
-    const records = this.records;
+    const fields = this.records;
+    const readings = this.readings;
     this.records = [];
+    this.readings = [];
     const actor = this.actors.events;
     if (!actor || this.status !== 'ready') return;
+    const records: EventsRecordEvent[] = new Array<EventsRecordEvent>(fields.length);
+    for (let i = 0; i < fields.length; i++) {
+      const reading = readings[i] as number;
+      records[i] = { type: 'events.record', ...(fields[i] as RecordFields), at: this.instant(reading), id: this.eventId(reading) };
+    }
     if (records.length === 1) actor.send(records[0]!);
     else actor.send({ type: 'events.recordMany', records });
   }

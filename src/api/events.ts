@@ -8,7 +8,22 @@ const MODULE = 'Events';
 const RECORD_FIELDS = ['count', 'sum', 'dur'] as const;
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isKey = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
+const NOT_BLANK = /\S/;
+const isKey = (v: unknown): v is string => typeof v === 'string' && NOT_BLANK.test(v);
+
+/**
+ * The segmentation as it is at the call: the machine reads it at the end of the run, and a
+ * host that reuses and changes its object right after the call must not change what was
+ * recorded. Spread keeps a `__proto__` key as plain data; array values are copied too.
+ */
+function copySegmentation(seg: Segmentation): Segmentation {
+  const copy: Record<string, unknown> = { ...seg };
+  for (const k in copy) {
+    const v = copy[k];
+    if (Array.isArray(v)) copy[k] = v.slice();
+  }
+  return copy as Segmentation;
+}
 
 interface Numbers {
   count?: number;
@@ -49,7 +64,7 @@ export function createEventsApi(ctx: ApiContext): Countly['events'] {
     }
     const seg = options.segmentation;
     if (seg !== undefined && seg !== null) {
-      if (isPlainObject(seg)) out.segmentation = seg as Segmentation;
+      if (isPlainObject(seg)) out.segmentation = copySegmentation(seg as Segmentation);
       else log.warning(MODULE, `${fn}, segmentation must be an object, got ${param(seg)}; segmentation ignored`);
     }
     return out;
@@ -57,12 +72,22 @@ export function createEventsApi(ctx: ApiContext): Countly['events'] {
 
   return {
     record(key: string, options?: { count?: number; sum?: number; dur?: number; segmentation?: Segmentation }): void {
-      // The hot path: the line (and the JSON of the options) is built only when someone reads it.
+      // The hot path: the line (and the JSON of the options) is built only when someone reads it,
+      // and the event is built as one flat object (the same shape on every call).
       if (log.enabled) log.info(MODULE, `record, key ${param(key)}${options !== undefined ? `, options ${param(options)}` : ''}`);
       if (!validKey('record', key)) return;
-      const event: EventsEvent = { type: 'events.record', key, at: ctx.now(), id: ctx.newId() };
-      if (options !== undefined && options !== null) Object.assign(event, readOptions('record', options, RECORD_FIELDS));
-      send(event);
+      let count: number | undefined;
+      let sum: number | undefined;
+      let dur: number | undefined;
+      let segmentation: Segmentation | undefined;
+      if (options !== undefined && options !== null) {
+        const o = readOptions('record', options, RECORD_FIELDS);
+        count = o.count;
+        sum = o.sum;
+        dur = o.dur;
+        segmentation = o.segmentation;
+      }
+      ctx.record({ key, count, sum, dur, segmentation });
     },
     start(key: string): void {
       log.info(MODULE, `start, key ${param(key)}`);
@@ -73,7 +98,7 @@ export function createEventsApi(ctx: ApiContext): Countly['events'] {
       log.info(MODULE, `end, key ${param(key)}${options !== undefined ? `, options ${param(options)}` : ''}`);
       if (!validKey('end', key)) return;
       const o = readOptions('end', options, ['count', 'sum']);
-      send({ type: 'events.end', key, ...o, at: ctx.now(), id: ctx.newId() });
+      send({ type: 'events.end', key, ...o, at: ctx.now(), id: ctx.eventId() });
     },
     cancel(key: string): void {
       log.info(MODULE, `cancel, key ${param(key)}`);

@@ -53,7 +53,7 @@ export function createViewsApi(ctx: ApiContext): Countly['views'] {
       return null;
     }
     const seg = optional(fn, segmentation);
-    const id = ctx.newId();
+    const id = ctx.eventId();
     log.info(MODULE, `${fn}, view ${param(name)} with ID ${param(id)}${seg ? `, segmentation ${param(seg)}` : ''}`);
     send({
       type: fn === 'start' ? 'views.start' : 'views.startAutoStopped',

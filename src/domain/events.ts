@@ -4,6 +4,7 @@
  * segmentation filters, the number defaults, the wire event, and how the event queue is cut
  * into requests. Nothing here logs: warnings come back as data.
  */
+import { setOwn } from '../protocol/encode.js';
 import type { Limits } from '../config.js';
 import { consentFeatureOfEvent } from './consent.js';
 import type { ConsentFeature, ConsentState, Instant, Segmentation, WireEvent } from './types.js';
@@ -98,11 +99,14 @@ export function filterSegmentation(filters: EventFilters, key: string, segmentat
   const perEvent = filters.eventSegmentation;
   const rule = perEvent.mode !== 'none' && Object.hasOwn(perEvent.rules, key) ? perEvent.rules[key] : undefined;
   const eventFilter: KeyFilter = rule ? { mode: perEvent.mode, keys: rule } : { mode: 'none', keys: [] };
+  // No list applies (the usual case): nothing to copy.
+  if (filters.segmentation.mode === 'none' && eventFilter.mode === 'none') return { segmentation, removed: [] };
   const kept: Segmentation = {};
   const removed: string[] = [];
   for (const [k, v] of Object.entries(segmentation)) {
-    if (keyAllowed(filters.segmentation, k) && keyAllowed(eventFilter, k)) kept[k] = v;
-    else removed.push(k);
+    if (!(keyAllowed(filters.segmentation, k) && keyAllowed(eventFilter, k))) removed.push(k);
+    else if (k === '__proto__') setOwn(kept, k, v);
+    else kept[k] = v;
   }
   return { segmentation: kept, removed };
 }

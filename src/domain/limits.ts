@@ -103,7 +103,9 @@ export function sanitizeSegmentation(seg: unknown, limits: Limits): { segmentati
       if (bad > 0) warnings.push(`segmentation [${rawKey}] had ${bad} unsupported array item(s), dropped`);
       value = items;
     } else value = typeof raw === 'string' ? cutValue(rawKey, raw, limits, warnings) : raw;
-    setOwn(segmentation, key.value, value);
+    // Plain assignment is fast; only `__proto__` needs defining to stay an own data key.
+    if (key.value === '__proto__') setOwn(segmentation, key.value, value);
+    else segmentation[key.value] = value;
   }
   if (dropped > 0) {
     warnings.push(`segmentation has more than ${limits.maxSegmentationValues} entries, ${dropped} dropped`);

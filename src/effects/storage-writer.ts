@@ -1,5 +1,57 @@
-import type { StorageHandle, StorageOp } from '../adapters/types.js';
+import type { QueueName, StorageHandle, StorageOp } from '../adapters/types.js';
 import type { Logger } from '../log.js';
+
+/**
+ * Cancels what a group of operations undoes itself, with the same end state: the data of an
+ * entry appended and removed (or cleared) in the same group is never written, and an update of an
+ * entry appended in the group is folded into its append. A group is written all or nothing,
+ * so the disk never holds a state the squashed group skips. Why: a burst of records appends
+ * events and, at the threshold, removes them again with the request that carries them —
+ * those events then cost no disk bytes at all.
+ */
+export function squash(ops: readonly StorageOp[]): StorageOp[] {
+  const out: Array<StorageOp | null> = [];
+  const appended: Record<QueueName, Map<number, number>> = { requests: new Map(), events: new Map() };
+  for (const op of ops) {
+    switch (op.op) {
+      case 'append': {
+        const earlier = appended[op.queue].get(op.seq);
+        if (earlier !== undefined) out[earlier] = null; // overwritten within the group
+        appended[op.queue].set(op.seq, out.length);
+        out.push(op);
+        break;
+      }
+      case 'update': {
+        const at = appended[op.queue].get(op.seq);
+        if (at === undefined) out.push(op);
+        else out[at] = { op: 'append', queue: op.queue, seq: op.seq, data: op.data };
+        break;
+      }
+      case 'remove': {
+        // The append is dropped; the remove stays (it is tiny — a run of seqs is written as
+        // its two ends) because an entry with that seq may exist from before the group.
+        for (const seq of op.seqs) {
+          const at = appended[op.queue].get(seq);
+          if (at !== undefined) {
+            out[at] = null;
+            appended[op.queue].delete(seq);
+          }
+        }
+        out.push(op);
+        break;
+      }
+      case 'clear': {
+        for (const at of appended[op.queue].values()) out[at] = null;
+        appended[op.queue].clear();
+        out.push(op);
+        break;
+      }
+      default:
+        out.push(op);
+    }
+  }
+  return out.filter((op): op is StorageOp => op !== null);
+}
 
 /**
  * Writes storage operations in order, grouping whatever arrives while a write is in flight
@@ -53,8 +105,9 @@ export class StorageWriter {
     if (this.writing || !handle || this.pending.length === 0) return;
     this.writing = true;
     while (this.pending.length > 0) {
-      const batch = this.pending;
+      const batch = squash(this.pending);
       this.pending = [];
+      if (batch.length === 0) continue;
       this.opsWritten += batch.length;
       try {
         await handle.write(batch);

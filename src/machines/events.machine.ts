@@ -245,7 +245,7 @@ interface RecordRequest {
  * event is queued, persisted, and the queue is combined when the threshold is reached or the
  * event flushes at once.
  */
-function record(c: EventsContext, fn: string, r: RecordRequest): Step {
+function record(c: EventsContext, fn: string, r: RecordRequest, owned = false): Step {
   // The API validates keys; this keeps a bad internal caller from stopping the actor.
   if (typeof r.key !== 'string' || r.key === '') return { context: c, commands: [warning(`${fn}, event key must be a non-empty string, got ${param(r.key)}; ignored`)] };
   if (!c.tracking) return { context: c, commands: [debug(`${fn}, tracking is disabled by the server settings; event ${param(r.key)} ignored`)] };
@@ -290,8 +290,19 @@ function record(c: EventsContext, fn: string, r: RecordRequest): Step {
   if (custom) ids.peid = c.previousEventId;
   const event = buildWireEvent({ key, numbers: numbers.value, segmentation, at: r.at, id: r.id, ids });
 
-  let next: EventsContext = { ...c, pending: [...c.pending, event] };
-  if (custom) next = { ...next, previousEventId: event.id, previousEventName: key };
+  let next: EventsContext;
+  if (owned) {
+    // A burst (recordMany) works on its own copy of the context: append in place.
+    next = c;
+    next.pending.push(event);
+    if (custom) {
+      next.previousEventId = event.id;
+      next.previousEventName = key;
+    }
+  } else {
+    next = { ...c, pending: [...c.pending, event] };
+    if (custom) next = { ...next, previousEventId: event.id, previousEventName: key };
+  }
   commands.push({ type: 'events.persist', events: [event] });
   // spec: Immediate Flush Events — NPS, survey and push actions go at once.
   const out = batch(next, flushesAtOnce(key));
@@ -403,11 +414,12 @@ export const eventsMachine = setup({
     recordPublic: apply((c, e) => record(c, 'record', e as Of<'events.record'>)),
     /** The same steps as one `record` per entry; consecutive persists become one command. */
     recordMany: apply((c, e) => {
-      let context = c;
+      // The working copy is this action's own: the actor's context is never changed in place.
+      let context: EventsContext = { ...c, pending: [...c.pending] };
       const commands: EventsCommand[] = [];
       let run: WireEvent[] | null = null;
       for (const r of (e as Of<'events.recordMany'>).records) {
-        const step = record(context, 'record', r);
+        const step = record(context, 'record', r, true);
         context = step.context;
         for (const cmd of step.commands) {
           if (cmd.type === 'events.persist') {

@@ -23,15 +23,16 @@ export function instantAt(timestamp: number): Instant {
  * last + 1, else the current one. A clock that goes backwards (or returns a non-finite
  * value) therefore still yields strictly increasing timestamps.
  */
-export function createInstantSource(now: () => number): () => Instant {
+export function createInstantSource(now: () => number): (reading?: number) => Instant {
   let last = 0;
   // hour, dow and tz hold for the whole local hour around the last reading (offset changes
   // happen on local hour boundaries), so a Date is made once per local hour, not per call.
   let from = 0;
   let to = -1;
   let local: Instant = { timestamp: 0, hour: 0, dow: 0, tz: 0 };
-  return () => {
-    const raw = now();
+  // `reading`: a clock reading taken earlier (a buffered call), stamped now in call order.
+  return (reading?: number) => {
+    const raw = reading ?? now();
     const current = Number.isFinite(raw) ? Math.floor(raw) : last;
     last = last >= current ? last + 1 : current;
     if (last < from || last >= to) {

@@ -45,6 +45,11 @@ export function testContext(machines: Partial<Record<ActorName, { machine: AnySt
       return instantAt(last);
     },
     newId: () => `id-${(ids += 1)}`,
+    eventId: () => `id-${(ids += 1)}`,
+    // The SDK stamps a record when it hands it over; here at once.
+    record(fields) {
+      this.send('events', { type: 'events.record', ...fields, at: this.now(), id: this.eventId() } as never);
+    },
     send: (target, event) => {
       t.sent.push({ target, event });
       t.actors[target]?.send(event);

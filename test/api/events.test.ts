@@ -41,6 +41,11 @@ function fake(options: { actor?: boolean; threshold?: number } = {}) {
     log,
     now: () => instantAt(T0 + (ms += 1000)),
     newId: () => `id-${(ids += 1)}`,
+    eventId: () => `id-${(ids += 1)}`,
+    // The SDK stamps a record when it hands it over; here at once.
+    record(fields) {
+      this.send('events', { type: 'events.record', ...fields, at: this.now(), id: this.eventId() } as never);
+    },
     send: (target, event) => {
       sent.push({ target, event: event as never });
       if (target === 'events') actor?.send(event);

@@ -29,6 +29,11 @@ export function fakeContext(config: Partial<CountlyConfig> = {}, options: { read
     log,
     now: () => instantAt(T0),
     newId: () => `new-${++ids}`,
+    eventId: () => `ev-${++ids}`,
+    // The SDK stamps a record when it hands it over; here at once.
+    record(fields) {
+      this.send('events', { type: 'events.record', ...fields, at: this.now(), id: this.eventId() } as never);
+    },
     send: (target, event) => {
       sent.push({ target, event: event as never });
       actors[target]?.send(event);

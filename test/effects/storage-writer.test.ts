@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { StorageHandle, StorageOp } from '../../src/adapters/types.js';
-import { StorageWriter } from '../../src/effects/storage-writer.js';
+import { NamespaceState } from '../../src/adapters/storage/memory.js';
+import { squash, StorageWriter } from '../../src/effects/storage-writer.js';
 import { createLogger } from '../../src/log.js';
 
 function recordingHandle(options: { fail?: boolean } = {}) {
@@ -84,5 +86,43 @@ describe('StorageWriter', () => {
   it('drain resolves at once when idle', async () => {
     const w = new StorageWriter(createLogger({ console: false }));
     await expect(w.drain()).resolves.toBeUndefined();
+  });
+});
+
+describe('squash', () => {
+  const queueArb = fc.constantFrom('requests' as const, 'events' as const);
+  const seqArb = fc.integer({ min: 1, max: 6 });
+  const opArb: fc.Arbitrary<StorageOp> = fc.oneof(
+    fc.record({ op: fc.constant('append' as const), queue: queueArb, seq: seqArb, data: fc.string({ maxLength: 3 }) }),
+    fc.record({ op: fc.constant('update' as const), queue: queueArb, seq: seqArb, data: fc.string({ maxLength: 3 }) }),
+    fc.record({ op: fc.constant('remove' as const), queue: queueArb, seqs: fc.array(seqArb, { maxLength: 4 }) }),
+    fc.record({ op: fc.constant('clear' as const), queue: queueArb }),
+    fc.record({ op: fc.constant('set' as const), key: fc.constantFrom('a', 'b'), value: fc.string({ maxLength: 2 }) }),
+    fc.record({ op: fc.constant('delete' as const), key: fc.constantFrom('a', 'b') }),
+  );
+  const applied = (before: readonly StorageOp[], group: readonly StorageOp[]) => {
+    const state = new NamespaceState();
+    for (const op of [...before, ...group]) state.apply(op);
+    return state.snapshot();
+  };
+
+  it('leaves the same end state as the group it squashes, from any earlier state, with no more ops', () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 10 }), fc.array(opArb, { maxLength: 25 }), (before, group) => {
+        const squashed = squash(group);
+        expect(applied(before, squashed)).toEqual(applied(before, group));
+        expect(squashed.length).toBeLessThanOrEqual(group.length);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('writes nothing for events appended and removed in the same group', () => {
+    const ev = (seq: number): StorageOp => ({ op: 'append', queue: 'events', seq, data: `e${seq}` });
+    const request: StorageOp = { op: 'append', queue: 'requests', seq: 1, data: 'events=...' };
+    const removeAll: StorageOp = { op: 'remove', queue: 'events', seqs: [1, 2, 3] };
+    expect(squash([ev(1), ev(2), ev(3), request, removeAll, ev(4)])).toEqual([request, removeAll, ev(4)]);
+    const removeTwo: StorageOp = { op: 'remove', queue: 'events', seqs: [1, 9] };
+    expect(squash([{ op: 'remove', queue: 'events', seqs: [0, 1] }, ev(1), removeTwo])).toEqual([{ op: 'remove', queue: 'events', seqs: [0, 1] }, removeTwo]);
   });
 });

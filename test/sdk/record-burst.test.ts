@@ -79,3 +79,16 @@ describe('events.record bursts', () => {
     await countly.shutdown();
   });
 });
+
+describe('events.record keeps what was passed at the call', () => {
+  it('a segmentation object changed right after the call does not change the event', async () => {
+    const server2 = server;
+    const { countly } = await sdk(server2.url);
+    const seg: Record<string, unknown> = { plan: 'free', tags: ['a'] };
+    countly.events.record('upgrade', { segmentation: seg as never });
+    seg.plan = 'pro';
+    (seg.tags as string[]).push('b');
+    await countly.queue.flush();
+    expect(server.events()[0]?.segmentation).toEqual({ plan: 'free', tags: ['a'] });
+  });
+});
