@@ -123,7 +123,6 @@ class CountlyInstance {
   private flushes = new Map<number, () => void>();
   private nextFlushId = 1;
   private settings: Record<string, unknown> = {};
-  /** `events.record` calls of the current synchronous run, handed over as one event. */
   /** `events.record` calls of the current run with their clock readings, handed over as one event. */
   private records: RecordFields[] = [];
   private readings: number[] = [];
