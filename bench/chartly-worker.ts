@@ -163,6 +163,8 @@ async function deliver(job: DeliverJob): Promise<DeliverResult> {
   for (let i = 0; i < job.n; i++) {
     const e = benchEvent(i);
     countly.events.record(e.key, e);
+    // A trickle: every record in its own run, as an app recording on user actions does.
+    if (job.pace === 'trickle') await new Promise<void>((resolve) => setImmediate(resolve));
   }
   const loopMs = performance.now() - start;
   await stop;

@@ -43,6 +43,8 @@ export interface DeliverJob {
   dir: string;
   url: string;
   n: number;
+  /** `burst` (default): one synchronous loop. `trickle`: one record per macrotask (setImmediate). */
+  pace?: 'burst' | 'trickle';
 }
 
 export type Job = EnqueueJob | RecordJob | DeliverJob;

@@ -26,7 +26,7 @@ const require = createRequire(import.meta.url);
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',') ?? ['1', '2', '3']).map(Number);
+const only = (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',') ?? ['1', '2', '3', '4']).map(Number);
 
 const SETTINGS = {
   enqueue: {
@@ -261,15 +261,29 @@ function eventCounter(server: CountlyTestServer): { events: number; payloadBytes
 
 async function workloadDeliver(): Promise<DeliverRow> {
   const s = SETTINGS.deliver;
-  const run = async (sdk: Sdk): Promise<Outcome<DeliverOutcome>> => {
+  return { n: s.n, chartly: await runDeliver('chartly'), official: await runDeliver('official') };
+}
+
+/**
+ * Workload 4: chartly alone, the same delivery with every record in its own run (a trickle),
+ * so each event is written to the event store before its batch request is. The official
+ * SDK is not run again: its writes per call are the same whatever the pace.
+ */
+async function workloadTrickle(): Promise<Outcome<DeliverOutcome>> {
+  return runDeliver('chartly', 'trickle');
+}
+
+async function runDeliver(sdk: Sdk, pace: 'burst' | 'trickle' = 'burst'): Promise<Outcome<DeliverOutcome>> {
+  const s = SETTINGS.deliver;
+  {
     const server = await startServer();
     const counter = eventCounter(server);
     let t0 = 0;
     let elapsedMs = 0;
     let capped = false;
     try {
-      progress(`3. deliver ${s.n} events: ${sdk} (cap ${s.capMs[sdk] / 1000} s)`);
-      const job: Omit<DeliverJob, 'dir'> = { kind: 'deliver', url: server.url, n: s.n };
+      progress(`${pace === 'burst' ? 3 : 4}. deliver ${s.n} events (${pace}): ${sdk} (cap ${s.capMs[sdk] / 1000} s)`);
+      const job: Omit<DeliverJob, 'dir'> = { kind: 'deliver', url: server.url, n: s.n, pace };
       const outcome = await runJob<DeliverResult>(sdk, job, s.capMs[sdk] + 60_000, {
         onReady: (_child, send) => {
           t0 = performance.now();
@@ -297,8 +311,7 @@ async function workloadDeliver(): Promise<DeliverRow> {
     } finally {
       await server.close();
     }
-  };
-  return { n: s.n, chartly: await run('chartly'), official: await run('official') };
+  }
 }
 
 // ---- formatting -----------------------------------------------------------------------
@@ -477,6 +490,27 @@ function reportDeliver(row: DeliverRow, goals: Goal[]): string {
   return out.join('\n');
 }
 
+function reportTrickle(outcome: Outcome<DeliverOutcome>, n: number): string {
+  const head = `4. chartly only: deliver ${nf(n)} events recorded one per macrotask (a trickle), default settings, file storage`;
+  if (!outcome.ok) return `${head}\n   chartly: ${firstLine(outcome.error)}`;
+  const f = deliverFigures(outcome.result, n);
+  const mark = (v: string): string => (f.extrapolated ? `~${v}*` : v);
+  return [
+    head,
+    table(
+      ['metric', 'chartly'],
+      [
+        ['time to deliver all', mark(`${nf(f.seconds, 2)} s`)],
+        ['events per second', mark(nf(f.eventsPerSec))],
+        ['bytes written to disk', mark(fmtBytes(f.diskBytes))],
+        ['payload (events JSON)', mark(fmtBytes(f.payloadBytes))],
+        ['written ÷ payload', mark(`${nf(f.diskBytes / f.payloadBytes, 2)}×`)],
+        ['requests received', nf(outcome.result.requests)],
+      ],
+    ),
+  ].join('\n');
+}
+
 function progress(message: string): void {
   process.stderr.write(`  … ${message}\n`);
 }
@@ -513,6 +547,11 @@ async function main(): Promise<void> {
     const row = await workloadDeliver();
     raw.deliver = row;
     sections.push(reportDeliver(row, goals));
+  }
+  if (only.includes(4)) {
+    const outcome = await workloadTrickle();
+    raw.trickle = outcome;
+    sections.push(reportTrickle(outcome, SETTINGS.deliver.n));
   }
   const goalTable = table(
     ['goal (issue 2)', 'measured', 'verdict'],
