@@ -5,7 +5,7 @@
  *   public API → machine event → machine emits command → effect → adapter → result event → machine
  */
 import { BehaviorSubject, Subject, defer, distinctUntilChanged, type Observable, type Subscription } from 'rxjs';
-import { createActor, type AnyActorRef, type AnyStateMachine, type EventObject } from 'xstate';
+import { createActor, type AnyActorRef, type AnyStateMachine, type EventObject, type InspectionEvent } from 'xstate';
 import type { Clock, Platform, StorageAdapter, StorageContents, StorageHandle, Transport } from './adapters/types.js';
 import { systemClock } from './adapters/clock.js';
 import { memoryStorage } from './adapters/storage/memory.js';
@@ -254,6 +254,7 @@ class CountlyInstance {
       }),
     );
 
+    const inspect = guardInspector(cfg.inspect, this.log);
     const listeners: Partial<Record<ActorName, readonly string[]>> = {};
     const created: Array<[ActorName, AnyActorRef]> = [];
     for (const feature of features) {
@@ -261,7 +262,7 @@ class CountlyInstance {
       const actor = createActor(feature.machine as AnyStateMachine, {
         input: feature.input(bootContext),
         clock: this.clock,
-        ...(cfg.inspect ? { inspect: cfg.inspect as never } : {}),
+        ...(inspect ? { inspect } : {}),
       });
       // Commands reach listeners only if attached before start().
       actor.on('*', (command) => this.commands.next(command as Command));
@@ -546,6 +547,28 @@ class CountlyInstance {
   internals(): { queue: RequestQueue; writer: StorageWriter } {
     return { queue: this.queue, writer: this.writer };
   }
+}
+
+/**
+ * The user's inspector, made safe: an inspector that throws (a closed WebSocket, a bug in a
+ * callback) must not stop an actor. Every event still goes to it; only the first failure is logged.
+ */
+function guardInspector(inspect: CountlyConfig['inspect'], log: Logger): ((event: InspectionEvent) => void) | undefined {
+  if (inspect === undefined || inspect === null) return undefined;
+  const next = typeof inspect === 'function' ? inspect : typeof inspect.next === 'function' ? inspect.next.bind(inspect) : undefined;
+  if (!next) {
+    log.warning('Init', 'createCountly, "inspect" must be a function or an observer with next(); ignored');
+    return undefined;
+  }
+  let failed = false;
+  return (event) => {
+    try {
+      next(event);
+    } catch (error) {
+      if (!failed) log.error('Init', `inspect, the inspector threw (logged once, the SDK goes on): ${String(error)}`);
+      failed = true;
+    }
+  };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
