@@ -295,16 +295,39 @@ class CountlyInstance {
 
   private watchPlatform(): void {
     const { platform } = this;
+    // A platform adapter is user code: a hook that throws costs that hook, never the SDK.
+    const watch = (hook: string, subscribe: () => () => void): void => {
+      try {
+        const stop = subscribe();
+        this.cleanups.push(() => {
+          try {
+            stop();
+          } catch (error) {
+            this.log.error('Init', `shutdown, the platform's ${hook} cleanup failed: ${String(error)}`);
+          }
+        });
+      } catch (error) {
+        this.log.error('Init', `createCountly, the platform's ${hook} hook failed and is not used: ${String(error)}`);
+      }
+    };
     if (platform.onLifecycle) {
-      this.cleanups.push(
-        platform.onLifecycle((state) =>
-          this.deliver(state === 'foreground' ? { type: 'app.foreground', at: this.instant() } : { type: 'app.background', at: this.instant() }),
+      const onLifecycle = platform.onLifecycle.bind(platform);
+      watch('onLifecycle', () =>
+        onLifecycle((state) =>
+          this.deliver(state === 'foreground' ? { type: 'app.foreground', at: this.stamp() } : { type: 'app.background', at: this.stamp() }),
         ),
       );
     }
     if (platform.onOrientation) {
-      this.cleanups.push(platform.onOrientation((mode) => this.actors.views?.send({ type: 'orientation.changed', mode, at: this.instant() })));
+      const onOrientation = platform.onOrientation.bind(platform);
+      watch('onOrientation', () => onOrientation((mode) => this.actors.views?.send({ type: 'orientation.changed', mode, at: this.stamp() })));
     }
+  }
+
+  /** The current instant, after the buffered records took theirs (timestamps follow call order). */
+  private stamp(): Instant {
+    this.flushRecords();
+    return this.instant();
   }
 
   // ---- routing -----------------------------------------------------------------------
@@ -353,11 +376,7 @@ class CountlyInstance {
     return {
     config: this.config,
     log: this.log,
-    now: () => {
-      // Buffered records take their timestamps first: timestamps follow call order.
-      this.flushRecords();
-      return this.instant();
-    },
+    now: () => this.stamp(),
     newId: () => randomId(),
     eventId: () => {
       this.flushRecords();
@@ -456,7 +475,7 @@ class CountlyInstance {
   async flush(): Promise<void> {
     await this.ready;
     if (this.status !== 'ready') return;
-    this.deliver({ type: 'flush.requested', at: this.instant() });
+    this.deliver({ type: 'flush.requested', at: this.stamp() });
     const flushId = this.nextFlushId++;
     const done = new Promise<void>((resolve) => this.flushes.set(flushId, resolve));
     this.actors.processor?.send({ type: 'processor.flush', flushId });

@@ -65,3 +65,21 @@ describe('inspection', () => {
     expect(s.countly.getState().status).toBe('ready');
   });
 });
+
+describe('platform hooks are user code', () => {
+  it('a platform whose lifecycle hook throws still gets a working SDK, with an error logged', async () => {
+    const { neutralPlatform } = await import('../../src/adapters/platform/neutral.js');
+    const platform = {
+      ...neutralPlatform(),
+      onLifecycle: () => {
+        throw new Error('no lifecycle here');
+      },
+    };
+    const s = await makeSdk(DEAD_URL, { platform });
+    open.push(s);
+    expect(s.countly.getState().status).toBe('ready');
+    expect(s.warnings().some((w) => w.includes("platform's onLifecycle hook failed"))).toBe(true);
+    s.countly.events.record('ok');
+    expect(s.countly.getState().queue.events).toBe(1);
+  });
+});
