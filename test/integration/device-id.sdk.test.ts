@@ -3,39 +3,23 @@
  * server, the same storage handed to the next instance (spec: Device ID Management >
  * Storage; the init truth table; Offline Mode).
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startServer, type CountlyTestServer } from '../../src/server/index.js';
+import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../../src/adapters/storage/memory.js';
 import { neutralPlatform } from '../../src/adapters/platform/neutral.js';
 import type { StorageAdapter } from '../../src/adapters/types.js';
 import { TEMPORARY_DEVICE_ID } from '../../src/domain/types.js';
 import type { CountlyConfig } from '../../src/types.js';
-import { makeSdk, type TestSdk } from '../helpers/sdk.js';
+import { useLocalServer, type TestSdk } from '../helpers/sdk.js';
 
-let server: CountlyTestServer;
-const open: TestSdk[] = [];
-
-beforeEach(async () => {
-  server = await startServer();
-});
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.countly.shutdown();
-  await server.close();
-});
-
-async function sdk(storage: StorageAdapter, config: Partial<CountlyConfig> = {}): Promise<TestSdk> {
-  const s = await makeSdk(server.url, { storage, ...config });
-  open.push(s);
-  return s;
-}
+const local = useLocalServer();
+const sdk = (storage: StorageAdapter, config: Partial<CountlyConfig> = {}): Promise<TestSdk> => local.sdk({ storage, ...config });
 
 async function restart(s: TestSdk, config: Partial<CountlyConfig> = {}): Promise<TestSdk> {
-  await s.countly.shutdown();
-  open.splice(open.indexOf(s), 1);
+  await local.stop(s);
   return sdk(s.storage, config);
 }
 
-const dataRequests = () => server.received.filter((r) => r.path === '/i');
+const dataRequests = () => local.server.received.filter((r) => r.path === '/i');
 
 describe('device ID across restarts', () => {
   it('a generated ID is a UUID v4, persisted and used again; a config ID does not replace it', async () => {
@@ -51,12 +35,12 @@ describe('device ID across restarts', () => {
 
   it('clearStoredDeviceId acquires anew; what the old ID queued still goes out under it', async () => {
     // The server is down during the first run: its request stays queued.
-    server.setFault({ kind: 'status', status: 503 });
+    local.server.setFault({ kind: 'status', status: 503 });
     const first = await sdk(memoryStorage(), { deviceId: 'old-user' });
     first.countly.sessions.begin();
     await first.countly.queue.flush();
-    server.setFault(null);
-    server.reset();
+    local.server.setFault(null);
+    local.server.reset();
     const second = await restart(first, { deviceId: 'new-user', clearStoredDeviceId: true });
     expect(second.countly.deviceId.get()).toBe('new-user');
     second.countly.sessions.begin();
@@ -100,7 +84,7 @@ describe('device ID across restarts', () => {
     expect(dataRequests().map((r) => r.params.device_id)).toEqual(['known-user', 'known-user']);
     // The device ID type travels with the ID: `t` is 0 (developer supplied), no longer 2.
     expect(dataRequests().map((r) => r.params.t)).toEqual(['0', '0']);
-    expect(server.received.some((r) => JSON.stringify(r.params).includes(TEMPORARY_DEVICE_ID))).toBe(false);
+    expect(local.server.received.some((r) => JSON.stringify(r.params).includes(TEMPORARY_DEVICE_ID))).toBe(false);
   });
 
   it('clearStoredDeviceId over a stored temporary ID drops the orphaned offline data', async () => {

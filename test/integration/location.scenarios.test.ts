@@ -5,28 +5,14 @@
  * sequence of requests the server receives. Plus the consent and offline paths of location
  * and device ID on the wire.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startServer, type CountlyTestServer, type ReceivedRequest } from '../../src/server/index.js';
-import { makeSdk, type TestSdk } from '../helpers/sdk.js';
+import { describe, expect, it } from 'vitest';
+import type { ReceivedRequest } from '../../src/server/index.js';
+import { useLocalServer, type TestSdk } from '../helpers/sdk.js';
 import type { CountlyConfig } from '../../src/types.js';
 import { TEMPORARY_DEVICE_ID } from '../../src/domain/types.js';
 
-let server: CountlyTestServer;
-const open: TestSdk[] = [];
-
-beforeEach(async () => {
-  server = await startServer();
-});
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.countly.shutdown();
-  await server.close();
-});
-
-async function sdk(config: Partial<CountlyConfig> = {}): Promise<TestSdk> {
-  const s = await makeSdk(server.url, config);
-  open.push(s);
-  return s;
-}
+const local = useLocalServer();
+const sdk = (config: Partial<CountlyConfig> = {}): Promise<TestSdk> => local.sdk(config);
 
 const LOCATION_KEYS = ['country_code', 'city', 'location', 'ip_address'];
 
@@ -69,7 +55,7 @@ describe('location scenarios over HTTP (spec: Recording Location > Test scenario
     step();
     countly.sessions.end();
     await countly.queue.flush();
-    expect(sequence(server.received)).toEqual([
+    expect(sequence(local.server.received)).toEqual([
       'begin_session',
       `location(location=${GPS})`,
       'end_session',
@@ -91,7 +77,7 @@ describe('location scenarios over HTTP (spec: Recording Location > Test scenario
     countly.sessions.begin();
     countly.sessions.end();
     await countly.queue.flush();
-    expect(sequence(server.received)).toEqual([
+    expect(sequence(local.server.received)).toEqual([
       'begin_session(country_code=us&city=Panama)',
       `location(location=${GPS})`,
       'end_session',
@@ -113,7 +99,7 @@ describe('location scenarios over HTTP (spec: Recording Location > Test scenario
     countly.sessions.begin();
     countly.sessions.end();
     await countly.queue.flush();
-    expect(sequence(server.received)).toEqual([
+    expect(sequence(local.server.received)).toEqual([
       'begin_session(country_code=us&city=Panama)',
       `location(location=${GPS})`,
       'end_session',
@@ -133,7 +119,7 @@ describe('location scenarios over HTTP (spec: Recording Location > Test scenario
     countly.sessions.begin();
     countly.sessions.end();
     await countly.queue.flush();
-    expect(sequence(server.received)).toEqual([
+    expect(sequence(local.server.received)).toEqual([
       `location(location=${GPS})`,
       `begin_session(location=${GPS}&ip_address=${IP})`,
       `location(country_code=us&city=Panama&location=${GPS2})`,
@@ -152,19 +138,19 @@ describe('identity and consent on the wire', () => {
     clock.advance(0);
     countly.consent.remove('location');
     await countly.queue.flush();
-    const consents = server.received.filter((r) => r.params.consent !== undefined).map((r) => JSON.parse(r.params.consent!) as Record<string, boolean>);
+    const consents = local.server.received.filter((r) => r.params.consent !== undefined).map((r) => JSON.parse(r.params.consent!) as Record<string, boolean>);
     expect(consents).toHaveLength(2);
     expect(Object.keys(consents[0]!)).toHaveLength(17);
     expect(consents[0]).toMatchObject({ location: true, sessions: true, events: true, views: false });
     expect(consents[1]).toMatchObject({ location: false, sessions: true, events: true });
-    expect(sequence(server.received)).toContain('location(location=)');
+    expect(sequence(local.server.received)).toContain('location(location=)');
   });
 
   it('changeWithMerge sends device_id=<new>&old_device_id=<old>', async () => {
     const { countly } = await sdk({ deviceId: 'old-user' });
     countly.deviceId.changeWithMerge('new-user');
     await countly.queue.flush();
-    const merge = server.received.find((r) => r.params.old_device_id !== undefined);
+    const merge = local.server.received.find((r) => r.params.old_device_id !== undefined);
     expect(merge?.params).toMatchObject({ device_id: 'new-user', old_device_id: 'old-user' });
     expect(countly.deviceId.get()).toBe('new-user');
   });
@@ -175,12 +161,12 @@ describe('identity and consent on the wire', () => {
     countly.sessions.begin();
     countly.location.set({ gps: GPS });
     await countly.queue.flush();
-    expect(server.received.filter((r) => r.path === '/i')).toEqual([]);
+    expect(local.server.received.filter((r) => r.path === '/i')).toEqual([]);
     countly.disableOfflineMode('real-user');
     await countly.queue.flush();
-    const data = server.received.filter((r) => r.path === '/i');
+    const data = local.server.received.filter((r) => r.path === '/i');
     expect(sequence(data)).toEqual(['begin_session', `location(location=${GPS})`]);
     expect(data.map((r) => r.params.device_id)).toEqual(['real-user', 'real-user']);
-    expect(server.received.some((r) => JSON.stringify(r.params).includes(TEMPORARY_DEVICE_ID))).toBe(false);
+    expect(local.server.received.some((r) => JSON.stringify(r.params).includes(TEMPORARY_DEVICE_ID))).toBe(false);
   });
 });

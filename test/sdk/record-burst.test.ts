@@ -2,39 +2,26 @@
  * `events.record` bursts: calls in one synchronous run reach the events machine as one
  * `events.recordMany`, yet everything keeps call order and nothing waits past the run.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startServer, type CountlyTestServer } from '../../src/server/index.js';
+import { describe, expect, it } from 'vitest';
 import { instanceInternals } from '../../src/sdk.js';
-import { makeSdk, type TestSdk } from '../helpers/sdk.js';
+import { useLocalServer } from '../helpers/sdk.js';
 
-let server: CountlyTestServer;
-const open: TestSdk[] = [];
-beforeEach(async () => {
-  server = await startServer();
-});
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.countly.shutdown();
-  await server.close();
-});
-const sdk = async (...args: Parameters<typeof makeSdk>) => {
-  const s = await makeSdk(...args);
-  open.push(s);
-  return s;
-};
-const sentKeys = () => server.events().map((e) => e.key);
+const local = useLocalServer();
+const sdk = (config = {}) => local.sdk(config);
+const sentKeys = () => local.server.events().map((e) => e.key);
 
 describe('events.record bursts', () => {
   it('250 records in one run go out as batches of the threshold, in order', async () => {
-    const { countly } = await sdk(server.url);
+    const { countly } = await sdk();
     for (let i = 0; i < 250; i++) countly.events.record(`e${i}`);
     expect(countly.getState().queue).toMatchObject({ events: 50, requests: 2 });
     await countly.queue.flush();
     expect(sentKeys()).toEqual(Array.from({ length: 250 }, (_, i) => `e${i}`));
-    expect(server.accepted().filter((r) => r.params.events).map((r) => (JSON.parse(r.params.events!) as unknown[]).length)).toEqual([100, 100, 50]);
+    expect(local.server.accepted().filter((r) => r.params.events).map((r) => (JSON.parse(r.params.events!) as unknown[]).length)).toEqual([100, 100, 50]);
   });
 
   it('records and other calls in one run keep call order', async () => {
-    const { countly } = await sdk(server.url);
+    const { countly } = await sdk();
     countly.events.record('a');
     const id = countly.views.start('Home');
     countly.events.record('b');
@@ -45,7 +32,7 @@ describe('events.record bursts', () => {
   });
 
   it('a burst is written to storage by the end of the run, not later', async () => {
-    const { countly, storage } = await sdk(server.url);
+    const { countly, storage } = await sdk();
     for (let i = 0; i < 10; i++) countly.events.record(`e${i}`);
     await instanceInternals(countly)!.writer.drain();
     const handle = await storage.open('test-app-key');
@@ -54,7 +41,7 @@ describe('events.record bursts', () => {
   });
 
   it('state$ emits once per burst with the final counts', async () => {
-    const { countly } = await sdk(server.url);
+    const { countly } = await sdk();
     const seen: number[] = [];
     const sub = countly.state$.subscribe((s) => seen.push(s.queue.events));
     for (let i = 0; i < 30; i++) countly.events.record(`e${i}`);
@@ -70,7 +57,7 @@ describe('events.record bursts', () => {
     const { createCountly } = await import('../../src/sdk.js');
     const { memoryStorage } = await import('../../src/adapters/storage/memory.js');
     const { neutralPlatform } = await import('../../src/adapters/platform/neutral.js');
-    const countly = createCountly({ url: server.url, appKey: 'k', storage: memoryStorage(), platform: neutralPlatform(), manualSessions: true, disableBehaviorSettingsUpdates: true });
+    const countly = createCountly({ url: local.server.url, appKey: 'k', storage: memoryStorage(), platform: neutralPlatform(), manualSessions: true, disableBehaviorSettingsUpdates: true });
     for (let i = 0; i < 5; i++) countly.events.record(`early${i}`);
     await countly.ready;
     countly.events.record('late');
@@ -82,13 +69,12 @@ describe('events.record bursts', () => {
 
 describe('events.record keeps what was passed at the call', () => {
   it('a segmentation object changed right after the call does not change the event', async () => {
-    const server2 = server;
-    const { countly } = await sdk(server2.url);
+    const { countly } = await sdk();
     const seg: Record<string, unknown> = { plan: 'free', tags: ['a'] };
     countly.events.record('upgrade', { segmentation: seg as never });
     seg.plan = 'pro';
     (seg.tags as string[]).push('b');
     await countly.queue.flush();
-    expect(server.events()[0]?.segmentation).toEqual({ plan: 'free', tags: ['a'] });
+    expect(local.server.events()[0]?.segmentation).toEqual({ plan: 'free', tags: ['a'] });
   });
 });
