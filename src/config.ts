@@ -7,6 +7,13 @@ import type { CountlyConfig } from './types.js';
 import { ConsentFeatures, type ConsentFeature, type Segmentation } from './domain/types.js';
 import type { Logger } from './log.js';
 
+/** Timers take at most 2^31−1 ms (setTimeout fires at once above that): ~24.8 days. */
+export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+/** RFC 9110 token: what fetch accepts as a header name. */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** CR, LF and NUL make fetch refuse a header value. */
+const BAD_HEADER_VALUE = /[\r\n\0]/;
+
 export const SDK_VERSION = '25.4.0';
 export const SDK_NAME = 'typescript-chartly';
 
@@ -118,7 +125,7 @@ export function resolveConfig(config: CountlyConfig, log: Logger): ResolvedConfi
     warn(option, v, fallback);
     return fallback;
   };
-  const num = (option: keyof CountlyConfig, fallback: number, min: number, integer = true): number => {
+  const num = (option: keyof CountlyConfig, fallback: number, min: number, integer = true, max = Number.MAX_SAFE_INTEGER): number => {
     const v = config[option];
     if (v === undefined) return fallback;
     if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
@@ -128,6 +135,10 @@ export function resolveConfig(config: CountlyConfig, log: Logger): ResolvedConfi
     if (v < min) {
       warn(option, v, min);
       return min;
+    }
+    if (v > max) {
+      warn(option, v, max);
+      return max;
     }
     return v;
   };
@@ -142,7 +153,8 @@ export function resolveConfig(config: CountlyConfig, log: Logger): ResolvedConfi
   if (config.customHeaders !== undefined) {
     if (isObject(config.customHeaders)) {
       for (const [k, v] of Object.entries(config.customHeaders)) {
-        if (typeof v === 'string' && k !== '') customHeaders[k] = v;
+        // A header fetch would refuse on every send would keep the queue from ever moving.
+        if (typeof v === 'string' && HEADER_NAME.test(k) && !BAD_HEADER_VALUE.test(v)) customHeaders[k] = v;
         else warn(`customHeaders.${k}`, v, 'dropped');
       }
     } else warn('customHeaders', config.customHeaders, '{}');
@@ -219,15 +231,15 @@ export function resolveConfig(config: CountlyConfig, log: Logger): ResolvedConfi
     clearStoredDeviceId: bool('clearStoredDeviceId', false),
     httpPostForced: bool('httpPostForced', true),
     customHeaders,
-    requestTimeoutMs: num('requestTimeoutSeconds', 30, 1) * 1000,
+    requestTimeoutMs: num('requestTimeoutSeconds', 30, 1, true, MAX_TIMER_SECONDS) * 1000,
     requestDropAgeHours: num('requestDropAgeHours', 0, 0),
     salt,
     maxRequestQueueSize: num('maxRequestQueueSize', 1000, 1),
     eventQueueThreshold: num('eventQueueThreshold', 100, 1),
-    sessionUpdateIntervalSeconds: num('sessionUpdateInterval', 60, 1),
+    sessionUpdateIntervalSeconds: num('sessionUpdateInterval', 60, 1, true, MAX_TIMER_SECONDS),
     manualSessions,
     backoff: bool('backoff', true),
-    retryCooldownSeconds: num('retryCooldownSeconds', 60, 1),
+    retryCooldownSeconds: num('retryCooldownSeconds', 60, 1, true, MAX_TIMER_SECONDS),
     requiresConsent: bool('requiresConsent', false),
     consent,
     location,

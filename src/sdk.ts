@@ -33,7 +33,7 @@ import { features, type FeatureBootContext } from './features.js';
 import { selectState } from './select-state.js';
 import { createQueueApi } from './api/queue.js';
 import { deviceIdInputFrom, initialIdentityOf } from './machines/device-id.machine.js';
-import { deviceIdAtInit } from './domain/device-id-init.js';
+import { deviceIdAtInit, isTemporaryMarker } from './domain/device-id-init.js';
 import { createEventsApi } from './api/events.js';
 import { createSessionsApi } from './api/sessions.js';
 import { createViewsApi } from './api/views.js';
@@ -42,6 +42,20 @@ import { createConsentApi } from './api/consent.js';
 import { createLocationApi } from './api/location.js';
 import { createLifecycleApi } from './api/lifecycle.js';
 import type { EventsRecordEvent } from './machines/events.machine.js';
+
+/** Namespaces (app keys) open per store, across the live instances of this process. */
+const openNamespaces = new Map<object | string, Set<string>>();
+
+/** Broadcasts that carry (or get, when delivered) the moment they happened. */
+const STAMPED: ReadonlySet<string> = new Set([
+  'identity.changing',
+  'identity.changed',
+  'consent.changing',
+  'consent.changed',
+  'location.changed',
+  'settings.updated',
+  'view.changed',
+]);
 
 /** Picks the platform where none was given; runs at `createCountly` time, never at import. */
 function detectPlatform(): Platform {
@@ -121,6 +135,7 @@ class CountlyInstance {
   private subscriptions: Subscription[] = [];
   private cleanups: Array<() => void> = [];
   private flushes = new Map<number, () => void>();
+  private releaseNamespace: () => void = () => undefined;
   private nextFlushId = 1;
   private settings: Record<string, unknown> = {};
   /** `events.record` calls of the current run with their clock readings, handed over as one event. */
@@ -165,6 +180,7 @@ class CountlyInstance {
     this.ready = this.boot(cfg).catch((error: unknown) => {
       // Never reject `ready`: a failed boot is logged and the instance stays inert.
       this.log.error('Init', `createCountly, initialization failed: ${String(error)}`);
+      this.releaseNamespace();
       this.status = 'stopped';
       this.publishState();
     });
@@ -175,6 +191,16 @@ class CountlyInstance {
   private async boot(cfg: CountlyConfig): Promise<void> {
     let contents = EMPTY_CONTENTS;
     try {
+      // spec: instances must not interfere — two live instances appending to one namespace
+      // would overwrite each other's entries (each numbers its own).
+      const store = this.storage.id ?? this.storage;
+      const inUse = openNamespaces.get(store) ?? new Set<string>();
+      if (inUse.has(this.config.appKey)) {
+        throw new Error(`app key ${param(this.config.appKey)} is in use on this storage by another live instance`);
+      }
+      inUse.add(this.config.appKey);
+      openNamespaces.set(store, inUse);
+      this.releaseNamespace = () => inUse.delete(this.config.appKey);
       this.handle = await this.storage.open(this.config.appKey);
       contents = await this.handle.read();
     } catch (error) {
@@ -188,8 +214,9 @@ class CountlyInstance {
     this.writer.attach(this.handle);
 
     const kv = parseKv(contents.kv, this.log);
-    const { events: storedEvents, corrupt } = EventStore.decode(contents.queues.events);
-    if (corrupt > 0) this.log.error('Storage', `read, skipped ${corrupt} corrupt stored event(s)`);
+    const decoded = EventStore.decode(contents.queues.events);
+    let storedEvents = decoded.events;
+    if (decoded.corrupt > 0) this.log.error('Storage', `read, skipped ${decoded.corrupt} corrupt stored event(s)`);
     // A stored request must at least name its app and device; anything else is corrupt.
     const usable = contents.queues.requests.filter((e) => {
       const parsed = parseStoredRequest(e.data);
@@ -207,6 +234,15 @@ class CountlyInstance {
     // spec: SDK Behavior Settings — SDK default < dev config < provided SBS < stored SBS.
     this.settings = { ...parseBehaviorSettings(cfg.behaviorSettings, this.log), ...(isRecord(kv.behaviorSettings) ? kv.behaviorSettings : {}) };
 
+    // spec: Queue Size Limit — a queue stored under a larger limit is cut to this one at once.
+    const rqs = this.settings.rqs;
+    const limit = typeof rqs === 'number' && Number.isInteger(rqs) && rqs > 0 ? rqs : this.config.maxRequestQueueSize;
+    const trimmed = this.queue.setMaxSize(limit);
+    this.writer.push(trimmed.ops);
+    if (trimmed.evicted.length > 0) {
+      this.log.warning('RequestQueue', `createCountly, ${trimmed.evicted.length} stored request(s) over the queue limit of ${limit} dropped, oldest first`);
+    }
+
     const generatedId = randomId();
     let urlDeviceId: string | undefined;
     try {
@@ -216,7 +252,15 @@ class CountlyInstance {
     }
     const deviceIdInput = deviceIdInputFrom(this.config, kv, { urlDeviceId }, { generated: generatedId });
     const initialIdentity = initialIdentityOf(deviceIdInput);
-    const cleared = deviceIdAtInit(deviceIdInput).cleared;
+    const init = deviceIdAtInit(deviceIdInput);
+    const cleared = init.cleared;
+    // spec: Device ID Management — offline data of an earlier run that will not go out under
+    // a real ID (its placeholder requests are removed) is orphaned: its stored events too.
+    if (init.placeholderRequests === 'remove' && deviceIdInput.stored !== null && isTemporaryMarker(deviceIdInput.stored) && storedEvents.length > 0) {
+      this.log.warning('DeviceId', `createCountly, ${storedEvents.length} event(s) recorded offline in an earlier run were dropped with its placeholder requests`);
+      storedEvents = [];
+      this.writer.push(this.eventStore.clear());
+    }
     // The register that stamps requests holds the truth table's answer before any actor starts.
     this.identity = initialIdentity;
     const bootContext: FeatureBootContext = {
@@ -333,9 +377,12 @@ class CountlyInstance {
   // ---- routing -----------------------------------------------------------------------
 
   /** Routes an effect result or broadcast to the machines that listen, in delivery order. */
-  private deliver(event: SdkEvent): void {
+  private deliver(input: SdkEvent): void {
     // Records of the current run reach the events machine before anything that follows them.
     this.flushRecords();
+    // A fact that arrives without its moment (server settings, a consent change the server
+    // caused) happens now: sessions and views measure durations up to it.
+    const event = STAMPED.has(input.type) && (input as { at?: unknown }).at === undefined ? ({ ...input, at: this.stamp() } as SdkEvent) : input;
     switch (event.type) {
       case 'identity.changed':
         // The register that stamps requests changes before anyone reacts to the change.
@@ -363,7 +410,8 @@ class CountlyInstance {
   private applySettings(settings: Record<string, unknown>): void {
     this.settings = settings;
     if (typeof settings.rqs === 'number' && Number.isInteger(settings.rqs) && settings.rqs > 0) {
-      const { evicted } = this.queue.setMaxSize(settings.rqs);
+      const { evicted, ops } = this.queue.setMaxSize(settings.rqs);
+      this.writer.push(ops);
       if (evicted.length > 0) this.log.warning('RequestQueue', `settings, queue limit lowered to ${settings.rqs}, dropped ${evicted.length} request(s)`);
     }
     if (settings.networking === false) this.actors.processor?.send({ type: 'processor.hold', reason: 'networking-disabled' });
@@ -510,6 +558,7 @@ class CountlyInstance {
     this.writer.detach();
     await this.handle?.close().catch((error: unknown) => this.log.error('Storage', `close, failed: ${String(error)}`));
     this.handle = null;
+    this.releaseNamespace();
     this.publishState();
   }
 
@@ -642,14 +691,14 @@ let shared: Countly | null = null;
 
 /** Creates the shared instance once; later calls log a warning and return the first one. */
 export function init(config: CountlyConfig): Countly {
-  if (shared) {
-    shared.getState();
-    createLogger({ console: config?.logging === true, listener: config?.logListener }).warning(
-      'Init',
-      'init, the shared instance already exists; the new config was ignored',
-    );
+  const log = createLogger({ console: config?.logging === true, listener: config?.logListener });
+  if (shared && shared.getState().status !== 'stopped') {
+    log.warning('Init', 'init, the shared instance already exists; the new config was ignored');
     return shared;
   }
+  // spec: instances are independently initializable and destroyable — after shutdown() a
+  // new shared instance takes the old one's place.
+  if (shared) log.info('Init', 'init, the shared instance was shut down; a new one replaces it');
   shared = createCountly(config);
   return shared;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, normalizeServerUrl, resolveConfig } from '../src/config.js';
+import { DEFAULT_LIMITS, MAX_TIMER_SECONDS, normalizeServerUrl, resolveConfig } from '../src/config.js';
 import { ConsentFeatures } from '../src/domain/types.js';
 import { createLogger } from '../src/log.js';
 import type { CountlyConfig } from '../src/types.js';
@@ -102,5 +102,20 @@ describe('resolveConfig', () => {
     expect(normalizeServerUrl('http://127.0.0.1:3000/')).toBe('http://127.0.0.1:3000');
     expect(normalizeServerUrl(' https://a.b/c// ')).toBe('https://a.b/c');
     expect(normalizeServerUrl('javascript:alert(1)')).toBeNull();
+  });
+
+  it('drops custom headers fetch would refuse on every send (bad names, CR/LF/NUL in values)', () => {
+    const { resolved, lines } = withWarnings({ customHeaders: { 'X-Ok': 'v', 'X Bad': 'v', 'X-Split': 'a\r\nInjected: 1', 'X-Nul': 'a\0b', '': 'e' } });
+    expect(resolved.customHeaders).toEqual({ 'X-Ok': 'v' });
+    for (const k of ['X Bad', 'X-Split', 'X-Nul']) expect(lines.some((l) => l.includes(`customHeaders.${k}`))).toBe(true);
+  });
+
+  it('caps timer options at what a platform timer can wait (2^31−1 ms)', () => {
+    const { resolved, lines } = withWarnings({ requestTimeoutSeconds: 5_000_000, retryCooldownSeconds: 1e10, sessionUpdateInterval: 3_000_000 });
+    expect(resolved.requestTimeoutMs).toBe(MAX_TIMER_SECONDS * 1000);
+    expect(resolved.retryCooldownSeconds).toBe(MAX_TIMER_SECONDS);
+    expect(resolved.sessionUpdateIntervalSeconds).toBe(MAX_TIMER_SECONDS);
+    expect(MAX_TIMER_SECONDS * 1000).toBeLessThanOrEqual(2 ** 31 - 1);
+    expect(lines.filter((l) => l.includes('requestTimeoutSeconds') || l.includes('retryCooldownSeconds') || l.includes('sessionUpdateInterval'))).toHaveLength(3);
   });
 });

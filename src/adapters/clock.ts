@@ -1,10 +1,14 @@
 import type { Clock } from './types.js';
 
 /** Real time: `Date.now()` and the global timers, looked up at call time (never at import). */
+/** The longest delay a platform timer takes. */
+export const MAX_DELAY_MS = 2 ** 31 - 1;
+
 export function systemClock(): Clock {
   return {
     now: () => Date.now(),
-    setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+    // Above 2^31−1 ms setTimeout fires at once; a longer wait is capped instead (~24.8 days).
+    setTimeout: (fn, ms) => globalThis.setTimeout(fn, Math.min(Math.max(0, ms), MAX_DELAY_MS)),
     clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>),
   };
 }

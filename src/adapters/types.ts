@@ -58,6 +58,12 @@ export interface StorageHandle {
 export interface StorageAdapter {
   /** A short name for logs, e.g. `memory`, `file`, `indexeddb`, `localStorage`. */
   readonly kind: string;
+  /**
+   * Names the underlying store when two adapter objects can reach the same data (the same
+   * directory, database name or key prefix), e.g. `file:/var/lib/app`. The SDK lets one live
+   * instance at a time use a namespace of a store; without `id` the adapter object is the store.
+   */
+  readonly id?: string;
   open(namespace: string): Promise<StorageHandle>;
 }
 

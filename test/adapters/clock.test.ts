@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { simulatedClock, systemClock } from '../../src/adapters/clock.js';
+import { MAX_DELAY_MS, simulatedClock, systemClock } from '../../src/adapters/clock.js';
 
 describe('simulatedClock', () => {
   it('fires due timers in order, each at its own due time', () => {
@@ -49,6 +49,23 @@ describe('simulatedClock', () => {
 });
 
 describe('systemClock', () => {
+  it('waits at most 2^31−1 ms instead of firing at once for longer delays', () => {
+    const seen: number[] = [];
+    const original = globalThis.setTimeout;
+    globalThis.setTimeout = ((fn: () => void, ms: number) => {
+      seen.push(ms);
+      return original(fn, 0);
+    }) as typeof setTimeout;
+    try {
+      const c = systemClock();
+      c.clearTimeout(c.setTimeout(() => undefined, 2 ** 40));
+      c.clearTimeout(c.setTimeout(() => undefined, -5));
+    } finally {
+      globalThis.setTimeout = original;
+    }
+    expect(seen).toEqual([MAX_DELAY_MS, 0]);
+  });
+
   it('uses real time and global timers', async () => {
     const c = systemClock();
     expect(Math.abs(c.now() - Date.now())).toBeLessThan(50);

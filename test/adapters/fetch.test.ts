@@ -55,6 +55,12 @@ describe('fetchTransport', () => {
     expect(r).toEqual({ kind: 'response', status: 200, body: '{"result":"Success"}', elapsedMs: 5 });
   });
 
+  it('a timeout AbortSignal refuses is a failed send, never a throw', async () => {
+    const fake = (async () => new Response('{}', { status: 200 })) as typeof fetch;
+    const r = await fetchTransport({ fetch: fake }).send({ method: 'GET', url: 'http://x/i', headers: {}, timeoutMs: 2 ** 40 });
+    expect(r.kind).toBe('network-error');
+  });
+
   it('reports a thrown non-Error as a network error', async () => {
     const fake = (async () => {
       throw 'nope';

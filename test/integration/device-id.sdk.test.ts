@@ -87,6 +87,24 @@ describe('device ID across restarts', () => {
     expect(local.server.received.some((r) => JSON.stringify(r.params).includes(TEMPORARY_DEVICE_ID))).toBe(false);
   });
 
+  it('clearStoredDeviceId over a stored temporary ID drops the offline events too; leaving temporary mode sends them', async () => {
+    const first = await sdk(memoryStorage(), { temporaryDeviceId: true });
+    first.countly.events.record('offline-evt');
+    const second = await restart(first, { clearStoredDeviceId: true });
+    expect(second.countly.getState().queue.events).toBe(0);
+    second.countly.events.record('new-evt');
+    await second.countly.queue.flush();
+    expect(local.server.events().map((e) => e.key)).toEqual(['new-evt']);
+
+    const storage = memoryStorage();
+    const a = await sdk(storage, { temporaryDeviceId: true });
+    a.countly.events.record('kept-offline');
+    const b = await restart(a, { deviceId: 'real-user' });
+    await b.countly.queue.flush();
+    const sent = local.server.accepted().filter((r) => r.params.events?.includes('kept-offline'));
+    expect(sent.map((r) => r.params.device_id)).toEqual(['real-user']);
+  });
+
   it('clearStoredDeviceId over a stored temporary ID drops the orphaned offline data', async () => {
     const first = await sdk(memoryStorage(), { temporaryDeviceId: true });
     first.countly.sessions.begin();

@@ -11,6 +11,8 @@ import { fileStorage } from '../../src/adapters/storage/file.js';
 import { memoryStorage } from '../../src/adapters/storage/memory.js';
 import { simulatedClock } from '../../src/adapters/clock.js';
 import { DEAD_URL, makeSdk, type TestSdk } from '../helpers/sdk.js';
+import { buildStoredRequest } from '../../src/protocol/request.js';
+import { instantAt } from '../../src/protocol/time.js';
 
 let server: CountlyTestServer;
 const open: TestSdk[] = [];
@@ -92,11 +94,41 @@ describe('request building on the wire', () => {
     expect(r?.accepted).toBe(true);
   });
 
-  it('routes requests tagged for another endpoint there', async () => {
-    const { countly } = await sdk(server.url);
+  it('routes a queued request tagged for another endpoint there, without the tag; the rest to /i', async () => {
+    // A queue from an earlier run holding a request for /o/sdk (spec: Custom Endpoint Override).
+    const storage = memoryStorage();
+    const handle = await storage.open('test-app-key');
+    const tagged = buildStoredRequest({
+      appKey: 'test-app-key',
+      deviceId: 'dev',
+      deviceIdType: 'DEVELOPER_SUPPLIED',
+      instant: instantAt(1_767_225_600_000),
+      sdkName: 'x',
+      sdkVersion: '1',
+      appVersion: '1',
+      // A queued /o/sdk call whose answer holds `result` (A/B enrolment), so it leaves the queue.
+      params: { method: 'ab', keys: '["k"]' },
+      endpoint: '/o/sdk',
+    });
+    await handle.write([{ op: 'append', queue: 'requests', seq: 1, data: tagged }]);
+    await handle.close();
+    const { countly } = await sdk(server.url, { storage, deviceId: 'dev' });
     countly.queue.addDirectRequest({ a: '1' });
     await countly.queue.flush();
-    expect(server.received.map((r) => r.path)).toEqual(['/i']);
+    expect(server.received.map((r) => [r.path, r.params.method ?? r.params.a])).toEqual([
+      ['/o/sdk', 'ab'],
+      ['/i', '1'],
+    ]);
+    expect(server.received.every((r) => !('new_end_point' in r.params))).toBe(true);
+  });
+
+  it('downloads behavior settings from /o/sdk?method=sc', async () => {
+    await sdk(server.url, { disableBehaviorSettingsUpdates: false });
+    await server.waitFor((r) => r.some((x) => x.path === '/o/sdk'));
+    const [r] = server.received;
+    expect(r?.path).toBe('/o/sdk');
+    expect(r?.params.method).toBe('sc');
+    expect('new_end_point' in (r?.params ?? {})).toBe(false);
   });
 });
 

@@ -545,6 +545,7 @@ async function acquire(file: string): Promise<{ log: Log; release: () => Promise
 export function fileStorage(dir: string): StorageAdapter {
   return {
     kind: 'file',
+    ...(typeof dir === 'string' && dir.length > 0 ? { id: `file:${path.resolve(dir)}` } : {}),
     async open(namespace) {
       if (typeof dir !== 'string' || dir.length === 0) throw new Error('file storage: a directory path is required');
       const file = path.resolve(dir, logFileName(namespace));

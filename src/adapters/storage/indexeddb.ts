@@ -71,6 +71,8 @@ function scopeOf(ops: readonly StorageOp[]): StoreName[] {
 export function indexedDbStorage(dbName = 'chartly', factory?: IDBFactory): StorageAdapter {
   return {
     kind: 'indexeddb',
+    // An injected factory is its own world (tests): only the global one is shared by name.
+    ...(factory === undefined ? { id: `indexeddb:${dbName}` } : {}),
     async open(namespace) {
       // The namespace is URI-encoded, so it never contains the `/` that ends `dbName`.
       const db = await openDatabase(resolveFactory(factory), `${dbName}/${encodeURIComponent(namespace)}`);

@@ -54,6 +54,7 @@ function keysWith(storage: StorageLike, prefix: string): string[] {
 export function localStorageAdapter(prefix = 'chartly', storage?: StorageLike): StorageAdapter {
   return {
     kind: 'localStorage',
+    ...(storage === undefined ? { id: `localStorage:${prefix}` } : {}),
     open(namespace) {
       let s: StorageLike;
       try {

@@ -20,8 +20,10 @@ export function fetchTransport(options: FetchTransportOptions = {}): Transport {
       if (!doFetch) {
         return { kind: 'network-error', message: 'no fetch available on this platform', elapsedMs: 0 };
       }
-      const signal = AbortSignal.timeout(request.timeoutMs);
+      let signal: AbortSignal | undefined;
       try {
+        // Inside the try: a timeout AbortSignal refuses (RangeError) is a failed send, not a throw.
+        signal = AbortSignal.timeout(request.timeoutMs);
         const init: RequestInit = { method: request.method, headers: { ...request.headers }, signal };
         if (request.method === 'POST' && request.body !== undefined) init.body = request.body;
         const response = await doFetch(request.url, init);
@@ -30,7 +32,7 @@ export function fetchTransport(options: FetchTransportOptions = {}): Transport {
       } catch (error) {
         const elapsedMs = now() - started;
         const name = (error as { name?: string } | null)?.name;
-        if (name === 'TimeoutError' || (name === 'AbortError' && signal.aborted)) return { kind: 'timeout', elapsedMs };
+        if (name === 'TimeoutError' || (name === 'AbortError' && signal?.aborted === true)) return { kind: 'timeout', elapsedMs };
         return { kind: 'network-error', message: error instanceof Error ? error.message : String(error), elapsedMs };
       }
     },
