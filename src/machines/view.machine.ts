@@ -11,6 +11,11 @@
  * restarted on foreground) and `inactive` (no `views` consent, or view tracking turned
  * off by the server). Orientation, global segmentation and the lifecycle counter are
  * handled in every state.
+ *
+ * A remembered (suspended) view is still the host's view: `stopById`/`stopByName`/`stopAll`
+ * forget it (it already ended, so nothing is recorded), `pause`/`resume` flip its paused
+ * flag (it restarts paused, clock stopped) and `addSegmentation*` adds to the end event of
+ * the restarted view.
  */
 import { enqueueActions, setup } from 'xstate';
 import type { Orientation, Platform } from '../adapters/types.js';
@@ -74,10 +79,16 @@ export interface RunningView {
 
 /** A view stopped by going to the background (or a device-ID change), to start again. */
 export interface SuspendedView {
+  /** The ID of the view that ended on suspension (still accepted by `stopById` and the like). */
+  id: string;
   originalId: string;
   name: string;
   autoStopped: boolean;
+  /** Paused when suspended, or by `pause` since: the view restarts paused. */
+  paused: boolean;
   startSegmentation: Segmentation;
+  /** Start segmentation plus what `addSegmentation*` added while remembered: the restarted view's end segmentation. */
+  segmentation: Segmentation;
 }
 
 export interface ViewContext {
@@ -244,6 +255,8 @@ interface Step {
 }
 
 const warning = (message: string): ViewCommand => ({ type: 'log', level: 'warning', module: MODULE, message });
+/** Forgetting a remembered view is a valid call: logged at debug level only. */
+const forgotten = (fn: string, message: string): ViewCommand => ({ type: 'log', level: 'debug', module: MODULE, message: `${fn}, ${message}` });
 
 /** Drops reserved keys (as given and as cut), applies the limits, with a warning for each change. */
 function cleanSegmentation(fn: string, raw: unknown, c: ViewContext, out: ViewCommand[]): Segmentation {
@@ -293,6 +306,7 @@ function beginView(
   c: ViewContext,
   view: { id: string; originalId: string; name: string; autoStopped: boolean; startSegmentation: Segmentation },
   at: Instant,
+  restarted?: { paused: boolean; segmentation: Segmentation },
 ): Step {
   const segmentation: Segmentation = {
     ...c.globalSegmentation,
@@ -305,12 +319,17 @@ function beginView(
   const first = c.sessionRunning && c.firstView;
   if (first) segmentation.start = '1';
   if (c.previousNameRecording) segmentation.cly_pvn = c.currentViewName;
+  const paused = restarted?.paused ?? false;
   const running: RunningView = {
-    ...view,
-    paused: false,
-    resumedAtMs: at.timestamp,
+    id: view.id,
+    originalId: view.originalId,
+    name: view.name,
+    autoStopped: view.autoStopped,
+    startSegmentation: view.startSegmentation,
+    paused,
+    resumedAtMs: paused ? null : at.timestamp,
     elapsedMs: 0,
-    segmentation: { ...view.startSegmentation },
+    segmentation: { ...(restarted?.segmentation ?? view.startSegmentation) },
   };
   const next: ViewContext = {
     ...c,
@@ -344,21 +363,46 @@ function chain(first: Step, next: (c: ViewContext) => Step): Step {
   return { context: second.context, commands: [...first.commands, ...second.commands] };
 }
 
-const findById = (c: ViewContext, id: string): RunningView | undefined => c.running.find((v) => v.id === id || v.originalId === id);
+/** A running view, or else a remembered one: what a view call applies to. */
+type Target = { kind: 'running'; view: RunningView } | { kind: 'suspended'; view: SuspendedView } | undefined;
 
-function findByName(c: ViewContext, name: string): RunningView | undefined {
-  const recorded = truncateKey(name, c.limits).value;
-  for (let i = c.running.length - 1; i >= 0; i -= 1) {
-    const v = c.running[i];
-    if (v && v.name === recorded) return v;
+const answersTo = (v: { id: string; originalId: string }, id: string): boolean => v.id === id || v.originalId === id;
+
+function findById(c: ViewContext, id: string): Target {
+  const running = c.running.find((v) => answersTo(v, id));
+  if (running) return { kind: 'running', view: running };
+  const suspended = c.suspended.find((v) => answersTo(v, id));
+  return suspended ? { kind: 'suspended', view: suspended } : undefined;
+}
+
+const lastNamed = <V extends { name: string }>(views: readonly V[], name: string): V | undefined => {
+  for (let i = views.length - 1; i >= 0; i -= 1) {
+    const v = views[i];
+    if (v && v.name === name) return v;
   }
   return undefined;
+};
+
+/** The last started running view with that name; else the last remembered one. */
+function findByName(c: ViewContext, name: string): Target {
+  const recorded = truncateKey(name, c.limits).value;
+  const running = lastNamed(c.running, recorded);
+  if (running) return { kind: 'running', view: running };
+  const suspended = lastNamed(c.suspended, recorded);
+  return suspended ? { kind: 'suspended', view: suspended } : undefined;
 }
+
+/** Replaces (or, with null, forgets) a remembered view; its `id` is unique like a running view's. */
+const withSuspended = (c: ViewContext, view: SuspendedView, update: SuspendedView | null): ViewContext => ({
+  ...c,
+  suspended: update ? c.suspended.map((v) => (v.id === view.id ? update : v)) : c.suspended.filter((v) => v.id !== view.id),
+});
 
 function startView(c: ViewContext, event: Extract<ViewEvent, { type: 'views.start' | 'views.startAutoStopped' }>): Step {
   const fn = event.type === 'views.start' ? 'start' : 'startAutoStopped';
   const commands: ViewCommand[] = [];
-  if (c.running.some((v) => v.id === event.id || v.originalId === event.id)) {
+  // A remembered view still answers to its IDs.
+  if (c.running.some((v) => answersTo(v, event.id)) || c.suspended.some((v) => answersTo(v, event.id))) {
     return { context: c, commands: [warning(`${fn}, view ID ${param(event.id)} is already in use; call ignored`)] };
   }
   const name = truncateKey(event.name, c.limits);
@@ -375,54 +419,82 @@ function startView(c: ViewContext, event: Extract<ViewEvent, { type: 'views.star
   );
 }
 
-function stopView(c: ViewContext, fn: string, view: RunningView | undefined, what: string, raw: unknown, at: Instant): Step {
-  if (!view) return { context: c, commands: [warning(`${fn}, no running view with ${what}; call ignored`)] };
+function stopView(c: ViewContext, fn: string, target: Target, what: string, raw: unknown, at: Instant): Step {
+  if (!target) return { context: c, commands: [warning(`${fn}, no running view with ${what}; call ignored`)] };
   const commands: ViewCommand[] = [];
   const extra = cleanSegmentation(fn, raw, c, commands);
-  return chain({ context: c, commands }, (ctx) => endView(ctx, view, at, extra));
+  // A remembered view already ended (with its duration) when it was suspended: it is only
+  // forgotten, so it neither ends twice nor starts again.
+  if (target.kind === 'suspended') {
+    commands.push(forgotten(fn, `view ${param(target.view.originalId)} already ended when it was suspended; forgotten, it will not start again`));
+    return { context: withSuspended(c, target.view, null), commands };
+  }
+  return chain({ context: c, commands }, (ctx) => endView(ctx, target.view, at, extra));
 }
 
+/** Ends every running view; those `remember` accepts are kept to start again. */
 function stopAll(c: ViewContext, extra: Segmentation, at: Instant, remember: (v: RunningView) => boolean): Step {
   let step: Step = { context: c, commands: [] };
   const suspended: SuspendedView[] = [];
   for (const view of c.running) {
     step = chain(step, (ctx) => endView(ctx, view, at, extra));
     if (remember(view)) {
-      suspended.push({ originalId: view.originalId, name: view.name, autoStopped: view.autoStopped, startSegmentation: view.startSegmentation });
+      suspended.push({
+        id: view.id,
+        originalId: view.originalId,
+        name: view.name,
+        autoStopped: view.autoStopped,
+        paused: view.paused,
+        startSegmentation: view.startSegmentation,
+        // What was added before suspension went with this end event; the restarted view starts over.
+        segmentation: { ...view.startSegmentation },
+      });
     }
   }
   return { context: { ...step.context, suspended: [...step.context.suspended, ...suspended] }, commands: step.commands };
 }
 
-/** Starts the remembered views again, with their original start segmentation and new IDs. */
+/**
+ * Starts the remembered views again, with their original start segmentation and new IDs
+ * (spec: Background/Foreground View Management). A view remembered as paused records its
+ * start event like the others (it is shown again) but its clock waits for `resume`.
+ */
 function restartSuspended(c: ViewContext, at: Instant): Step {
   let step: Step = { context: { ...c, suspended: [] }, commands: [] };
   for (const view of c.suspended) {
     step = chain(step, (ctx) => {
       const id = `${ctx.idSeed}-${ctx.nextSeq}`;
-      return beginView({ ...ctx, nextSeq: ctx.nextSeq + 1 }, { ...view, id }, at);
+      return beginView({ ...ctx, nextSeq: ctx.nextSeq + 1 }, { ...view, id }, at, { paused: view.paused, segmentation: view.segmentation });
     });
   }
   return step;
 }
 
 function setPaused(c: ViewContext, fn: 'pause' | 'resume', id: string, at: Instant): Step {
-  const view = findById(c, id);
-  if (!view) return { context: c, commands: [warning(`${fn}, no running view with ID ${param(id)}; call ignored`)] };
+  const target = findById(c, id);
+  if (!target) return { context: c, commands: [warning(`${fn}, no running view with ID ${param(id)}; call ignored`)] };
   const pause = fn === 'pause';
-  if (view.paused === pause) {
+  if (target.view.paused === pause) {
     return { context: c, commands: [warning(`${fn}, view ${param(id)} is ${pause ? 'already paused' : 'not paused'}; call ignored`)] };
   }
+  // A remembered view has no clock: only its flag changes, for the restart.
+  if (target.kind === 'suspended') return { context: withSuspended(c, target.view, { ...target.view, paused: pause }), commands: [] };
+  const view = target.view;
   const updated: RunningView = pause
     ? { ...view, paused: true, elapsedMs: durationMs(view, at.timestamp), resumedAtMs: null }
     : { ...view, paused: false, resumedAtMs: at.timestamp };
   return { context: { ...c, running: c.running.map((v) => (v.id === view.id ? updated : v)) }, commands: [] };
 }
 
-function addSegmentation(c: ViewContext, fn: string, view: RunningView | undefined, what: string, raw: unknown): Step {
-  if (!view) return { context: c, commands: [warning(`${fn}, no running view with ${what}; call ignored`)] };
+function addSegmentation(c: ViewContext, fn: string, target: Target, what: string, raw: unknown): Step {
+  if (!target) return { context: c, commands: [warning(`${fn}, no running view with ${what}; call ignored`)] };
   const commands: ViewCommand[] = [];
   const extra = cleanSegmentation(fn, raw, c, commands);
+  if (target.kind === 'suspended') {
+    const view = target.view;
+    return { context: withSuspended(c, view, { ...view, segmentation: { ...view.segmentation, ...extra } }), commands };
+  }
+  const view = target.view;
   const updated = { ...view, segmentation: { ...view.segmentation, ...extra } };
   return { context: { ...c, running: c.running.map((v) => (v.id === view.id ? updated : v)) }, commands };
 }
@@ -512,7 +584,9 @@ export const viewMachine = setup({
       const ev = e as Extract<ViewEvent, { type: 'views.stopAll' }>;
       const commands: ViewCommand[] = [];
       const extra = cleanSegmentation('stopAll', ev.segmentation, c, commands);
-      return chain({ context: c, commands }, (ctx) => stopAll(ctx, extra, ev.at, () => false));
+      // Remembered views already ended: they are forgotten, not ended again.
+      if (c.suspended.length > 0) commands.push(forgotten('stopAll', `${c.suspended.length} remembered view(s) forgotten; they will not start again`));
+      return chain({ context: { ...c, suspended: [] }, commands }, (ctx) => stopAll(ctx, extra, ev.at, () => false));
     }),
     addSegmentationById: apply((c, e) => {
       const ev = e as Extract<ViewEvent, { type: 'views.addSegmentationById' }>;

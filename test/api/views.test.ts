@@ -133,6 +133,38 @@ describe('createViewsApi', () => {
     expect(ends[2]?.segmentation).toMatchObject({ all: true });
   });
 
+  it('calls on views remembered in the background apply to them, without warnings', () => {
+    const { views, recorded, t } = setup();
+    const a = views.start('A')!;
+    const b = views.start('B')!;
+    views.start('C');
+    t.clock.advance(2000);
+    t.actors.views!.send({ type: 'app.background', at: t.ctx.now() });
+    views.stopById(a);
+    views.stopByName('C');
+    views.pause(b);
+    views.addSegmentationByName('B', { late: 1 });
+    t.actors.views!.send({ type: 'app.foreground', at: t.ctx.now() });
+    t.clock.advance(5000);
+    views.resume(b);
+    t.clock.advance(3000);
+    views.stopAll();
+    const story = recorded().map((r) => [r.segmentation?.name, r.dur ?? 'start']);
+    // A and C end once, when the app went to the background, and do not come back; B comes back paused.
+    expect(story).toEqual([
+      ['A', 'start'],
+      ['B', 'start'],
+      ['C', 'start'],
+      ['A', 2],
+      ['B', 2],
+      ['C', 2],
+      ['B', 'start'],
+      ['B', 3],
+    ]);
+    expect(recorded().at(-1)?.segmentation).toMatchObject({ late: 1 });
+    expect(t.commands.filter((cmd) => (cmd as { level?: string }).level === 'warning')).toEqual([]);
+  });
+
   it('addSegmentation needs a non-empty object', () => {
     const { views, warnings, t } = setup();
     views.addSegmentationById('x', {});

@@ -3,10 +3,14 @@
  * the first-view flag, background/foreground restarts, consent, settings and orientation.
  *
  * - unit: pure `initialTransition()` / `transition()`, asserting the recorded events
- * - model: every shortest path of the chart, and one more step of every event, replayed on
- *   an actor with a simulated clock, checking the view invariants after each step
+ * - model: every shortest path of the chart, and one more step of every event (calls on
+ *   running and on remembered views alike), replayed on an actor with a simulated clock,
+ *   checking the view invariants after each step
  * - property: random view calls, lifecycle, sessions and consent: every started view ends
  *   at most once, `start` "1" at most once per session, durations never negative
+ * - property: random view calls interleaved with background/foreground and device-ID
+ *   changes: a view the host stopped never starts again, valid calls on remembered views
+ *   are not warned about, the host's pause and added segmentation survive a restart
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -410,6 +414,127 @@ describe('viewMachine: background and foreground', () => {
   });
 });
 
+const warnings = (cmds: Cmd[]): string[] => cmds.flatMap((c) => (c.type === 'log' && c.level === 'warning' ? [c.message] : []));
+
+describe('viewMachine: remembered views (background, device-ID change)', () => {
+  it('stopById forgets a remembered view: no second end event, no restart, no warning', () => {
+    const { snap, cmds } = run(input(), ev.start('a', 'A', 0), ev.start('b', 'B', 0), ev.bg(2000), ev.stopById('a', 3000, { late: 1 }), ev.fg(4000));
+    expect(story(cmds)).toEqual(['start A', 'start B', 'end A 2', 'end B 2', 'start B']);
+    expect(warnings(cmds)).toEqual([]);
+    expect(logs(cmds)).toEqual(['stopById, view [a] already ended when it was suspended; forgotten, it will not start again']);
+    expect(snap.context.running.map((v) => v.originalId)).toEqual(['b']);
+    expect(snap.context.suspended).toEqual([]);
+  });
+
+  it('stopById also accepts the ID the remembered view ended with (a restarted view)', () => {
+    const { cmds } = run(input(), ev.start('a', 'A', 0), ev.bg(1000), ev.fg(2000), ev.bg(3000), ev.stopById('seed-1', 4000), ev.fg(5000));
+    expect(story(cmds)).toEqual(['start A', 'end A 1', 'start A', 'end A 1']);
+    expect(warnings(cmds)).toEqual([]);
+  });
+
+  it('stopByName forgets the last remembered view with that name; a running one goes first', () => {
+    const { cmds, snap } = run(
+      input({ foreground: true }),
+      ev.start('a1', 'Same', 0),
+      ev.start('a2', 'Same', 0),
+      ev.bg(1000),
+      ev.start('r', 'Same', 1000),
+      ev.stopByName('Same', 2000),
+      ev.stopByName('Same', 2000),
+      ev.fg(3000),
+    );
+    expect(story(cmds)).toEqual(['start Same', 'start Same', 'end Same 1', 'end Same 1', 'start Same', 'end Same 1', 'start Same']);
+    expect(records(cmds)[5]?.id).toBe('r');
+    expect(snap.context.running.map((v) => v.originalId)).toEqual(['a1']);
+    expect(warnings(cmds)).toEqual([]);
+  });
+
+  it('stopAll forgets every remembered view and ends the running ones', () => {
+    const { cmds, snap } = run(input(), ev.auto('a', 'A', 0), ev.start('m', 'M', 0), ev.bg(1000), ev.start('r', 'R', 1000), ev.stopAll(3000), ev.fg(4000));
+    expect(story(cmds)).toEqual(['start A', 'start M', 'end A 1', 'end M 1', 'start R', 'end R 2']);
+    expect(snap.context.running).toEqual([]);
+    expect(snap.context.suspended).toEqual([]);
+    expect(warnings(cmds)).toEqual([]);
+    expect(logs(cmds)).toEqual(['stopAll, 2 remembered view(s) forgotten; they will not start again']);
+  });
+
+  it('a view paused while remembered restarts paused: start event sent, clock stopped until resume', () => {
+    const { cmds, snap } = run(input(), ev.start('a', 'A', 0), ev.bg(4000), ev.pause('a', 5000), ev.fg(10_000));
+    expect(story(cmds)).toEqual(['start A', 'end A 4', 'start A']);
+    expect(snap.context.running).toMatchObject([{ id: 'seed-1', originalId: 'a', paused: true, resumedAtMs: null, elapsedMs: 0 }]);
+    const later = run(input(), ev.start('a', 'A', 0), ev.bg(4000), ev.pause('a', 5000), ev.fg(10_000), ev.resume('a', 70_000), ev.stopById('a', 73_000));
+    expect(story(later.cmds)).toEqual(['start A', 'end A 4', 'start A', 'end A 3']);
+    const never = run(input(), ev.start('a', 'A', 0), ev.bg(4000), ev.pause('a', 5000), ev.fg(10_000), ev.stopById('a', 99_000));
+    expect(story(never.cmds)).toEqual(['start A', 'end A 4', 'start A', 'end A 0']);
+  });
+
+  it('a view paused before the background stays paused; resume while remembered restarts it running', () => {
+    const paused = run(input(), ev.start('a', 'A', 0), ev.pause('a', 1000), ev.bg(5000), ev.fg(6000), ev.stopById('a', 9000));
+    expect(story(paused.cmds)).toEqual(['start A', 'end A 1', 'start A', 'end A 0']);
+    const resumed = run(input(), ev.start('a', 'A', 0), ev.pause('a', 1000), ev.bg(5000), ev.resume('a', 5500), ev.fg(6000), ev.stopById('a', 9000));
+    expect(story(resumed.cmds)).toEqual(['start A', 'end A 1', 'start A', 'end A 3']);
+    expect(warnings(resumed.cmds)).toEqual([]);
+  });
+
+  it('warns on pausing a paused remembered view and resuming a running one', () => {
+    const { cmds } = run(input(), ev.start('a', 'A', 0), ev.bg(1000), ev.resume('a', 2000), ev.pause('a', 3000), ev.pause('a', 4000));
+    expect(warnings(cmds)).toEqual(['resume, view [a] is not paused; call ignored', 'pause, view [a] is already paused; call ignored']);
+  });
+
+  it('addSegmentation on a remembered view reaches the end event of the restarted view; reserved keys stay protected', () => {
+    const { cmds } = run(
+      input({ globalSegmentation: { g: 1 } }),
+      ev.start('a', 'A', 0, { s: 1 }),
+      { type: 'views.addSegmentationById', id: 'a', segmentation: { before: 1 } },
+      ev.bg(1000),
+      { type: 'views.addSegmentationById', id: 'a', segmentation: { byId: 1, name: 'hijack', s: 2 } },
+      { type: 'views.addSegmentationByName', name: 'A', segmentation: { byName: 1, dur: 99 } },
+      ev.fg(2000),
+      ev.stopById('a', 5000, { stop: 1 }),
+    );
+    const rec = records(cmds);
+    expect(rec.map((r) => r.segmentation)).toEqual([
+      { g: 1, s: 1, name: 'A', visit: '1', segment: 'Android' },
+      { g: 1, s: 1, before: 1, name: 'A', segment: 'Android' },
+      // spec: the original start segmentation is re-applied on restart.
+      { g: 1, s: 1, name: 'A', visit: '1', segment: 'Android' },
+      { g: 1, s: 2, byId: 1, byName: 1, stop: 1, name: 'A', segment: 'Android' },
+    ]);
+    expect(rec[3]?.dur).toBe(3);
+    expect(warnings(cmds)).toEqual([
+      'addSegmentationById, segmentation key [name] is reserved for views and was dropped',
+      'addSegmentationByName, segmentation key [dur] is reserved for views and was dropped',
+    ]);
+  });
+
+  it('an ID of a remembered view is still in use', () => {
+    const { cmds } = run(input(), ev.start('a', 'A', 0), ev.bg(1000), ev.start('a', 'B', 2000), ev.fg(3000));
+    expect(story(cmds)).toEqual(['start A', 'end A 1', 'start A']);
+    expect(warnings(cmds)).toEqual(['start, view ID [a] is already in use; call ignored']);
+  });
+
+  it('views suspended by a device-ID change follow the same rules', () => {
+    // In the foreground: the pause survives the change; a view stopped in between does not come back.
+    const fg = run(
+      input(),
+      ev.start('a', 'A', 0),
+      ev.start('b', 'B', 0),
+      ev.pause('a', 1000),
+      ev.idChanging(2000),
+      ev.stopById('b', 2000),
+      { type: 'views.addSegmentationByName', name: 'A', segmentation: { k: 1 } },
+      ev.idChanged(false, 2000),
+      ev.stopById('a', 9000),
+    );
+    expect(story(fg.cmds)).toEqual(['start A', 'start B', 'end A 1', 'end B 2', 'start A', 'end A 0']);
+    expect(records(fg.cmds)[5]?.segmentation).toMatchObject({ k: 1 });
+    expect(warnings(fg.cmds)).toEqual([]);
+    // In the background: stopped before the foreground, never restarted.
+    const bg = run(input(), ev.start('a', 'A', 0), ev.bg(1000), ev.idChanging(2000), ev.idChanged(false, 2000), ev.stopAll(2500), ev.fg(3000));
+    expect(story(bg.cmds)).toEqual(['start A', 'end A 1']);
+  });
+});
+
 describe('viewMachine: consent and settings', () => {
   it('removing views consent stops every view first, then refuses calls', () => {
     const { snap, cmds } = run(input(), ev.start('a', 'A', 0), ev.bg(1000), ev.fg(2000), ...ev.removeViews(5000), ev.start('b', 'B', 6000), ev.stopAll(7000));
@@ -502,14 +627,25 @@ describe('viewMachine: orientation', () => {
 // ---- model-based ---------------------------------------------------------------------
 
 const STEP_MS = 1500;
-const IDS = ['a', 'b', 'c'];
+// Enough for every view the filtered model can hold, running and remembered.
+const IDS = ['a', 'b', 'c', 'd', 'e', 'f'];
+
+/** The model events that target a remembered view (see `kindOf`). */
+const onRemembered = new WeakSet<ViewEvent>();
 
 function modelEvents(snap: Snap): ViewEvent[] {
   const c = snap.context;
-  const used = new Set(c.running.flatMap((v) => [v.id, v.originalId]));
+  const used = new Set([...c.running, ...c.suspended].flatMap((v) => [v.id, v.originalId]));
   const free = IDS.find((id) => !used.has(id)) ?? 'z';
   const first = c.running[0];
   const target = first?.originalId ?? 'none';
+  // Calls on a remembered view (in the background, or between identity.changing and changed).
+  const remembered = c.suspended[0];
+  const rememberedId = remembered?.originalId ?? 'none';
+  const onIt = (e: ViewEvent): ViewEvent => {
+    onRemembered.add(e);
+    return e;
+  };
   const list: ViewEvent[] = [
     ev.auto(free, 'Auto', 0),
     ev.start(free, 'Manual', 0, { k: 'v' }),
@@ -520,6 +656,11 @@ function modelEvents(snap: Snap): ViewEvent[] {
     ev.stopAll(0),
     { type: 'views.addSegmentationById', id: target, segmentation: { x: 1 } },
     { type: 'views.addSegmentationByName', name: 'Manual', segmentation: { y: 2 } },
+    onIt(ev.stopById(rememberedId, 0)),
+    onIt(ev.stopByName(remembered?.name ?? 'none', 0)),
+    onIt(ev.pause(rememberedId, 0)),
+    onIt(ev.resume(rememberedId, 0)),
+    onIt({ type: 'views.addSegmentationById', id: rememberedId, segmentation: { x: 1 } }),
     { type: 'views.setGlobalSegmentation', segmentation: { g: 1 } },
     { type: 'views.updateGlobalSegmentation', segmentation: { h: 2 } },
     c.sessionRunning ? ev.ended(0) : ev.began(0),
@@ -545,7 +686,7 @@ function abstractState(s: Snap): string {
   return JSON.stringify({
     value: s.value,
     running: c.running.map((v) => `${v.autoStopped ? 'A' : 'M'}${v.paused ? 'p' : ''}`),
-    suspended: [Math.min(c.suspended.length, 2), c.suspended.some((v) => v.autoStopped)],
+    suspended: [Math.min(c.suspended.length, 2), c.suspended.some((v) => v.autoStopped), c.suspended.some((v) => v.paused)],
     session: c.sessionRunning ? (c.firstView ? 'first' : 'later') : 'none',
     visible: c.visible,
     consent: c.consent.views,
@@ -557,13 +698,18 @@ const filterEvents = (s: Snap, e: ViewEvent): boolean => {
   const c = s.context;
   if ((e.type === 'views.start' || e.type === 'views.startAutoStopped') && c.running.length >= 2) return false;
   if (e.type === 'app.foreground' && c.visible >= 2) return false;
+  // Without a remembered view these are the unknown-ID calls already in the list.
+  if (onRemembered.has(e) && c.suspended.length === 0) return false;
   if ((e.type === 'identity.changing' || e.type === 'app.background') && c.suspended.length + c.running.length > 2) return false;
   return true;
 };
 
-/** An event without its IDs, names and times: what it does to the abstract state. */
+/**
+ * An event without its IDs, names and times: what it does to the abstract state. A call on
+ * a remembered view looks like the same call on a running one, so `modelEvents` marks it.
+ */
 const kindOf = (e: ViewEvent): string =>
-  JSON.stringify(e, (key, value: unknown) => (['id', 'name', 'at', 'mode'].includes(key) ? undefined : value));
+  JSON.stringify(e, (key, value: unknown) => (['id', 'name', 'at', 'mode'].includes(key) ? undefined : value)) + (onRemembered.has(e) ? ' (remembered)' : '');
 
 interface ViewLedger {
   started: Set<string>;
@@ -793,9 +939,151 @@ describe('viewMachine: properties', () => {
             }
           }
           check(ledger, fresh, true);
+          // A view remembered as paused restarts paused under a new ID.
+          for (const v of actor.getSnapshot().context.running) if (v.paused) paused.add(v.id);
           const running = actor.getSnapshot().context.running.map((v) => v.id).sort();
           expect(running).toEqual([...ledger.started].filter((id) => !ledger.ended.has(id)).sort());
           expect(running.length === 0 || views).toBe(true);
+        }
+        actor.stop();
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('with background/foreground and device-ID changes, a view the host stopped never restarts; pause and added segmentation survive', () => {
+    type HostOp =
+      | { op: 'auto' | 'start'; name: string }
+      | { op: 'stopById' | 'pause' | 'resume' | 'addSegmentation'; pick: number }
+      | { op: 'stopByName'; name: string }
+      | { op: 'stopAll' | 'fg' | 'bg' | 'idChanging' | 'idChanged' }
+      | { op: 'advance'; ms: number };
+    const hostOpArb: fc.Arbitrary<HostOp> = fc.oneof(
+      { weight: 3, arbitrary: fc.record({ op: fc.constantFrom('auto', 'start'), name: fc.constantFrom(...NAMES) }) as fc.Arbitrary<HostOp> },
+      { weight: 5, arbitrary: fc.record({ op: fc.constantFrom('stopById', 'pause', 'resume', 'addSegmentation'), pick: fc.nat(7) }) as fc.Arbitrary<HostOp> },
+      { weight: 1, arbitrary: fc.record({ op: fc.constant('stopByName'), name: fc.constantFrom(...NAMES) }) as fc.Arbitrary<HostOp> },
+      { weight: 4, arbitrary: fc.constantFrom('stopAll', 'fg', 'bg', 'bg', 'idChanging', 'idChanged').map((op) => ({ op }) as HostOp) },
+      { weight: 3, arbitrary: fc.integer({ min: 0, max: 60_000 }).map((ms) => ({ op: 'advance', ms }) as HostOp) },
+    );
+    fc.assert(
+      fc.property(fc.boolean(), fc.boolean(), fc.array(hostOpArb, { maxLength: 60 }), (foreground, restartManualViews, ops) => {
+        const clock = simulatedClock(T0);
+        const actor = createActor(viewMachine, { clock, input: input({ foreground, restartManualViews }) });
+        const cmds: Cmd[] = [];
+        actor.on('*', (c) => cmds.push(c as Cmd));
+        actor.start();
+        const ledger: ViewLedger = { started: new Set(), ended: new Set(), startFlags: 0 };
+        /** The IDs `start` returned, the views the host stopped, paused, and the keys added since the view's last end. */
+        const hostIds: string[] = [];
+        const stoppedByHost = new Set<string>();
+        const hostPaused = new Map<string, boolean>();
+        const addedSinceEnd = new Map<string, Set<string>>();
+        let keys = 0;
+        /** Every view the machine still knows (running or remembered), by the ID `start` returned. */
+        const live = () => {
+          const c = actor.getSnapshot().context;
+          return new Map<string, { name: string; remembered: boolean }>([
+            ...c.running.map((v) => [v.originalId, { name: v.name, remembered: false }] as const),
+            ...c.suspended.map((v) => [v.originalId, { name: v.name, remembered: true }] as const),
+          ]);
+        };
+        for (const o of ops) {
+          const t = instantAt(clock.now());
+          const before = cmds.length;
+          const liveBefore = live();
+          const originalOf = new Map(actor.getSnapshot().context.running.map((v) => [v.id, v.originalId]));
+          const pick = (n: number) => hostIds[n % Math.max(1, hostIds.length)] ?? 'none';
+          let expectQuiet = false;
+          switch (o.op) {
+            case 'advance':
+              clock.advance(o.ms);
+              break;
+            case 'auto':
+            case 'start': {
+              const id = `v${hostIds.length + 1}`;
+              hostIds.push(id);
+              actor.send({ type: o.op === 'auto' ? 'views.startAutoStopped' : 'views.start', id, name: o.name, at: t });
+              break;
+            }
+            case 'stopById': {
+              const id = pick(o.pick);
+              expectQuiet = liveBefore.has(id);
+              actor.send({ type: 'views.stopById', id, at: t });
+              stoppedByHost.add(id);
+              expect(live().has(id), 'stopById forgets the view').toBe(false);
+              break;
+            }
+            case 'stopByName': {
+              actor.send({ type: 'views.stopByName', name: o.name, at: t });
+              const after = live();
+              const removed = [...liveBefore.keys()].filter((id) => !after.has(id));
+              const named = [...liveBefore.values()].some((v) => v.name === o.name);
+              expect(removed.length, 'stopByName stops one view of that name, if any').toBe(named ? 1 : 0);
+              for (const id of removed) {
+                expect(liveBefore.get(id)?.name).toBe(o.name);
+                stoppedByHost.add(id);
+              }
+              expectQuiet = named;
+              break;
+            }
+            case 'stopAll':
+              actor.send({ type: 'views.stopAll', at: t });
+              for (const id of liveBefore.keys()) stoppedByHost.add(id);
+              expect(live().size, 'stopAll forgets every view').toBe(0);
+              expectQuiet = true;
+              break;
+            case 'pause':
+            case 'resume': {
+              const id = pick(o.pick);
+              const known = liveBefore.has(id);
+              const was = hostPaused.get(id) ?? false;
+              expectQuiet = known && was !== (o.op === 'pause');
+              actor.send({ type: `views.${o.op}`, id, at: t });
+              if (known) hostPaused.set(id, o.op === 'pause');
+              break;
+            }
+            case 'addSegmentation': {
+              const id = pick(o.pick);
+              const key = `k${(keys += 1)}`;
+              expectQuiet = liveBefore.has(id);
+              actor.send({ type: 'views.addSegmentationById', id, segmentation: { [key]: 1 } });
+              if (liveBefore.has(id)) addedSinceEnd.set(id, new Set([...(addedSinceEnd.get(id) ?? []), key]));
+              break;
+            }
+            case 'fg':
+              actor.send({ type: 'app.foreground', at: t });
+              break;
+            case 'bg':
+              actor.send({ type: 'app.background', at: t });
+              break;
+            case 'idChanging':
+              actor.send({ type: 'identity.changing', from: 'a', to: 'b', at: t });
+              break;
+            case 'idChanged':
+              actor.send({ type: 'identity.changed', deviceId: 'b', deviceIdType: 'DEVELOPER_SUPPLIED', merged: false, previousId: 'a', at: t });
+              break;
+          }
+          const fresh = cmds.slice(before);
+          check(ledger, fresh, true);
+          if (expectQuiet) expect(fresh.filter((c) => c.type === 'log' && c.level === 'warning'), 'a valid call is not warned about').toEqual([]);
+          const snap = actor.getSnapshot().context;
+          const originalNow = new Map(snap.running.map((v) => [v.id, v.originalId]));
+          for (const r of records(fresh)) {
+            if (r.dur === undefined) {
+              const original = originalNow.get(r.id);
+              expect(original, 'a started view is running').toBeDefined();
+              expect(stoppedByHost.has(original!), `view ${String(original)} stopped by the host starts again`).toBe(false);
+            } else {
+              // The end event carries everything added since the previous end, in the background too.
+              const original = originalOf.get(r.id) ?? r.id;
+              for (const key of addedSinceEnd.get(original) ?? []) expect(r.segmentation).toHaveProperty(key, 1);
+              addedSinceEnd.delete(original);
+            }
+          }
+          for (const v of [...snap.running, ...snap.suspended]) {
+            expect(v.paused, `view ${v.originalId} keeps the host's pause`).toBe(hostPaused.get(v.originalId) ?? false);
+          }
+          for (const v of snap.running) if (v.paused) expect(v.resumedAtMs).toBeNull();
         }
         actor.stop();
       }),
