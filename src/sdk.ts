@@ -290,6 +290,10 @@ class CountlyInstance {
       instant: this.instant,
       serverUrl: () => this.serverUrl,
       dropAgeHours: () => (typeof this.settings.dort === 'number' && this.settings.dort > 0 ? this.settings.dort : this.config.requestDropAgeHours),
+      mayConnect: () => {
+        const holds = (this.actors.processor?.getSnapshot() as { context?: { holds?: readonly string[] } } | undefined)?.context?.holds ?? [];
+        return !holds.some((h) => h === 'temporary-id' || h === 'offline' || h === 'networking-disabled');
+      },
     };
     this.subscriptions.push(
       runEffects(this.commands, deps).subscribe({

@@ -77,6 +77,8 @@ export type Broadcast =
   | { type: 'consent.changing'; before: ConsentState; after: ConsentState }
   | { type: 'consent.changed'; before: ConsentState; after: ConsentState }
   | { type: 'session.began'; at: Instant }
+  /** Right before an `end_session` is queued: what the session recorded is queued first. */
+  | { type: 'session.ending'; at: Instant }
   | { type: 'session.ended'; at: Instant }
   | { type: 'view.changed'; currentViewId: string; previousViewId: string; currentViewName: string; previousViewName: string }
   | { type: 'backoff.started'; untilMs: number }
@@ -149,6 +151,8 @@ export type EffectResult =
       type: 'transport.failed';
       seq: number;
       reason: string;
+      /** Not sent at all: sending went on hold (temporary ID, offline, networking off) before it left. */
+      withheld?: true;
       elapsedMs: number;
       createdAt: number;
       completedAt: number;

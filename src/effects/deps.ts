@@ -34,6 +34,11 @@ export interface EffectDeps {
   instant(): Instant;
   /** The server URL, which `setServerUrl` can change at run time. */
   serverUrl(): string;
+  /**
+   * False while sending is on hard hold (temporary ID, offline, networking disabled): checked
+   * again right before bytes leave, so nothing started before a hold goes out after it.
+   */
+  mayConnect(): boolean;
   /** Requests older than this many hours are dropped before sending; 0 = never. */
   dropAgeHours(): number;
 }

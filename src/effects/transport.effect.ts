@@ -37,6 +37,11 @@ function sendHead(deps: EffectDeps): Observable<SdkEvent> {
       customHeaders: deps.config.customHeaders,
       timeoutMs: deps.config.requestTimeoutMs,
     });
+    if (!deps.mayConnect()) {
+      deps.log.debug('Network', `send, request [${head.seq}] withheld: sending went on hold before it left`);
+      const now = deps.clock.now();
+      return { type: 'transport.failed', withheld: true, reason: 'withheld', seq: head.seq, elapsedMs: 0, createdAt: head.createdAt, completedAt: now, queueLength };
+    }
     deps.log.debug('Network', `send, ${request.method} ${request.url} (${queueLength} queued)`);
     const result = await deps.transport.send(request);
     const completedAt = deps.clock.now();

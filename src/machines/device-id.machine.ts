@@ -198,9 +198,10 @@ export const deviceIdMachine = setup({
       const from = context.deviceId;
       const at = event.at;
       enqueue.emit(log('info', `${fnOf(event)}, entering temporary ID mode: requests are queued, not sent, until a device ID is set`));
-      enqueue.emit(broadcast({ type: 'identity.changing', from, to: TEMPORARY_DEVICE_ID, at }));
-      // The hold comes before anything can be queued under the placeholder (the new session's begin).
+      // spec: Offline Mode — no network request while in it. The hold comes first: what the
+      // old ID still queues on `identity.changing` (its end_session, its events) waits too.
       enqueue.emit(broadcast({ type: 'sending.hold', reason: 'temporary-id' }));
+      enqueue.emit(broadcast({ type: 'identity.changing', from, to: TEMPORARY_DEVICE_ID, at }));
       enqueue.emit(persist(TEMPORARY_DEVICE_ID, 'TEMPORARY_ID'));
       enqueue.assign({ deviceId: TEMPORARY_DEVICE_ID, deviceIdType: 'TEMPORARY_ID', previousId: from, changes: context.changes + 1 });
       enqueue.emit(

@@ -136,7 +136,8 @@ export type EventsBroadcast = Extract<
       | 'settings.updated'
       | 'app.foreground'
       | 'app.background'
-      | 'flush.requested';
+      | 'flush.requested'
+      | 'session.ending';
   }
 >;
 
@@ -174,6 +175,7 @@ export const eventsListensTo: readonly Broadcast['type'][] = Object.freeze([
   'app.foreground',
   'app.background',
   'flush.requested',
+  'session.ending',
 ] as const);
 
 export function initialEventsContext(input: EventsInput): EventsContext {
@@ -486,6 +488,8 @@ export const eventsMachine = setup({
     'events.cancel': { actions: 'cancel' },
     'events.discardQueue': { actions: 'discard' },
     'flush.requested': { actions: 'flushAll' },
+    // A session is about to end: its events go before its end_session.
+    'session.ending': { actions: 'flushAll' },
     // Events recorded under the old device ID are queued before it changes.
     'identity.changing': { actions: ['flushAll', 'clearTimed'] },
     'consent.changing': { actions: 'flushBeforeConsentLoss' },

@@ -155,6 +155,8 @@ export const requestProcessorMachine = setup({
     hasWork: ({ context }) => context.wake || context.flushes.length > 0,
     isHardHeld: ({ context }) => hardHeld(context),
     isDelivered: ({ event }) => event.type === 'transport.succeeded' && classifySucceeded(event).ok,
+    /** The effect did not send at all: a hard hold arrived before the bytes left. */
+    wasWithheld: ({ event }) => event.type === 'transport.failed' && event.withheld === true,
     /** A flush that arrived during the failed send still wants its own attempt, at once. */
     flushWaiting: ({ context }) => !hardHeld(context) && context.flushes.some((f) => !f.armed),
   },
@@ -265,6 +267,9 @@ export const requestProcessorMachine = setup({
       enqueue.assign({ flushes: [] });
     }),
 
+    /** Not a failure: the head is still there and goes when the hold is released. */
+    recordWithheld: assign({ wake: true }),
+
     ignoreStrayResult: enqueueActions(({ event, enqueue }) => {
       enqueue.emit({
         type: 'log',
@@ -332,6 +337,7 @@ export const requestProcessorMachine = setup({
           { target: 'coolingDown', actions: ['recordFailure', 'stopFlushesIfHardHeld'] },
         ],
         'transport.failed': [
+          { guard: 'wasWithheld', target: 'deciding', actions: ['recordWithheld', 'stopFlushesIfHardHeld'] },
           { guard: 'flushWaiting', target: 'deciding', actions: 'recordFailure' },
           { target: 'coolingDown', actions: ['recordFailure', 'stopFlushesIfHardHeld'] },
         ],

@@ -11,13 +11,18 @@
  *
  * States: `idle` ⇄ `running` (`running.timed` re-enters itself on every update tick,
  * `running.untimed` in manual mode). Every request is a `request.enqueue` command; a begin
- * also broadcasts `session.began`, an end `session.ended`.
+ * also broadcasts `session.began`, an end `session.ended`. Right before every `end_session`
+ * the machine broadcasts `session.ending`, so the session's pending events are queued
+ * first, whatever ends it (`end()`, the background, consent, a device ID, `st: false`).
+ *
+ * `sessions.*` calls the mode does not allow are refused once, at the root; `idle` and
+ * `running` handle only the calls their mode allows, so each log message has one call site.
  *
  * Durations: each request reports the seconds since the last session request, rounded to
  * the nearest second, and carries the difference to the next one. So the parts of a
  * session always add up to its length rounded to the second.
  */
-import { assign, enqueueActions, setup } from 'xstate';
+import { and, assign, enqueueActions, setup } from 'xstate';
 import type { Platform } from '../adapters/types.js';
 import type { ResolvedConfig } from '../config.js';
 import { metricsParam } from '../domain/metrics.js';
@@ -227,6 +232,9 @@ export const sessionMachine = setup({
   guards: {
     isAutomatic: ({ context }) => context.mode === 'automatic',
     isHybrid: ({ context }) => context.mode === 'hybrid',
+    isManual: ({ context }) => context.mode === 'manual',
+    /** `begin()` / `end()` work (manual and hybrid). */
+    hasManualControl: ({ context }) => context.mode !== 'automatic',
     hasAutoUpdates: ({ context }) => context.mode !== 'manual',
     noConsent: ({ context }) => !context.consent.sessions,
     trackingOff: ({ context }) => !(context.sessionTracking && context.tracking),
@@ -328,6 +336,9 @@ export const sessionMachine = setup({
       const endMs = at?.timestamp ?? lastReportMs;
       // spec: Sessions > Ending a Session — the seconds since the last session request.
       const { seconds } = settle(endMs - lastReportMs + context.carryMs);
+      // The events machine combines what is pending into requests as it hears this, so the
+      // session's events are queued before its end_session (in every mode, on every path).
+      if (at) enqueue.emit({ type: 'broadcast', event: { type: 'session.ending', at } });
       enqueue.emit({
         type: 'request.enqueue',
         params: { end_session: '1', session_duration: String(seconds) },
@@ -345,6 +356,13 @@ export const sessionMachine = setup({
   on: {
     'location.changed': { actions: 'storeLocation' },
     'app.foreground': { actions: 'countForeground' },
+    // Calls the mode refuses, in any state: `idle` and `running` leave them to the root.
+    'session.begin': { guard: 'isAutomatic', actions: { type: 'warn', params: { message: 'begin, manual session control is not enabled; call ignored' } } },
+    'session.update': [
+      { guard: 'isAutomatic', actions: { type: 'warn', params: { message: 'update, manual session control is not enabled; call ignored' } } },
+      { guard: 'isHybrid', actions: { type: 'warn', params: { message: 'update, ignored in hybrid mode: updates are automatic' } } },
+    ],
+    'session.end': { guard: 'isAutomatic', actions: { type: 'warn', params: { message: 'end, manual session control is not enabled; call ignored' } } },
   },
   states: {
     booting: {
@@ -354,23 +372,24 @@ export const sessionMachine = setup({
     idle: {
       on: {
         'session.begin': [
-          { guard: 'isAutomatic', actions: { type: 'warn', params: { message: 'begin, manual session control is not enabled; call ignored' } } },
-          { guard: 'noConsent', actions: { type: 'warn', params: { message: 'begin, "sessions" consent is not given; call ignored' } } },
           {
-            guard: 'trackingOff',
+            guard: and(['hasManualControl', 'noConsent']),
+            actions: { type: 'warn', params: { message: 'begin, "sessions" consent is not given; call ignored' } },
+          },
+          {
+            guard: and(['hasManualControl', 'trackingOff']),
             actions: { type: 'warn', params: { message: 'begin, session tracking is disabled by the server settings; call ignored' } },
           },
-          { target: 'running', actions: 'begin' },
+          { guard: 'hasManualControl', target: 'running', actions: 'begin' },
         ],
-        'session.update': [
-          { guard: 'isAutomatic', actions: { type: 'warn', params: { message: 'update, manual session control is not enabled; call ignored' } } },
-          { guard: 'isHybrid', actions: { type: 'warn', params: { message: 'update, ignored in hybrid mode: updates are automatic' } } },
-          { actions: ['countOutOfOrder', { type: 'warn', params: { message: 'update, no session is running; call ignored' } }] },
-        ],
-        'session.end': [
-          { guard: 'isAutomatic', actions: { type: 'warn', params: { message: 'end, manual session control is not enabled; call ignored' } } },
-          { actions: ['countOutOfOrder', { type: 'warn', params: { message: 'end, no session is running; call ignored' } }] },
-        ],
+        'session.update': {
+          guard: 'isManual',
+          actions: ['countOutOfOrder', { type: 'warn', params: { message: 'update, no session is running; call ignored' } }],
+        },
+        'session.end': {
+          guard: 'hasManualControl',
+          actions: ['countOutOfOrder', { type: 'warn', params: { message: 'end, no session is running; call ignored' } }],
+        },
         'app.foreground': [
           { guard: 'beginsOnForeground', target: 'running', actions: ['countForeground', 'begin'] },
           { actions: 'countForeground' },
@@ -392,19 +411,12 @@ export const sessionMachine = setup({
     running: {
       initial: 'choosing',
       on: {
-        'session.begin': [
-          { guard: 'isAutomatic', actions: { type: 'warn', params: { message: 'begin, manual session control is not enabled; call ignored' } } },
-          { actions: ['countOutOfOrder', { type: 'warn', params: { message: 'begin, a session is already running; call ignored' } }] },
-        ],
-        'session.update': [
-          { guard: 'isAutomatic', actions: { type: 'warn', params: { message: 'update, manual session control is not enabled; call ignored' } } },
-          { guard: 'isHybrid', actions: { type: 'warn', params: { message: 'update, ignored in hybrid mode: updates are automatic' } } },
-          { actions: 'reportUpdate' },
-        ],
-        'session.end': [
-          { guard: 'isAutomatic', actions: { type: 'warn', params: { message: 'end, manual session control is not enabled; call ignored' } } },
-          { target: 'idle', actions: 'end' },
-        ],
+        'session.begin': {
+          guard: 'hasManualControl',
+          actions: ['countOutOfOrder', { type: 'warn', params: { message: 'begin, a session is already running; call ignored' } }],
+        },
+        'session.update': { guard: 'isManual', actions: 'reportUpdate' },
+        'session.end': { guard: 'hasManualControl', target: 'idle', actions: 'end' },
         'app.background': [
           { guard: 'unbalanced', actions: 'rejectUnbalanced' },
           { guard: 'endsOnBackground', target: 'idle', actions: ['countBackground', 'end'] },

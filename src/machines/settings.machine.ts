@@ -4,13 +4,16 @@
  * default < developer config < provided settings < stored settings); then, unless updates
  * are disabled or the SDK is in temporary-ID mode, the settings are downloaded from
  * `/o/sdk?method=sc`, merged key by key into what is stored, persisted and broadcast —
- * again every `scui` hours (default 4).
+ * again every `scui` hours (default 4), and at once after a device-ID change to a real ID
+ * (spec: Device ID Management — changeWithoutMerge and changeWithMerge "Trigger SDK
+ * behavior settings fetch").
  *
  * States:
  * - `waiting`  no download now: updates disabled, or temporary-ID mode (spec: fetches must be
  *              omitted then); leaves when a real device ID arrives
- * - `fetching` one `settings.fetch` outstanding
- * - `idle`     waits `updateInterval` (scui hours), then fetches again
+ * - `fetching` one `settings.fetch` outstanding (a device-ID change meanwhile waits for it:
+ *              one download at a time)
+ * - `idle`     waits `updateInterval` (scui hours), or a device-ID change, then fetches again
  */
 import { assign, emit, enqueueActions, setup } from 'xstate';
 import type { Broadcast, Command } from '../effects/commands.js';
@@ -67,6 +70,7 @@ export const settingsMachine = setup({
   },
   guards: {
     canFetch: ({ context }) => context.updatesEnabled && !context.temporaryId,
+    /** The device ID is (now) a real one and downloads are allowed. */
     becameReal: ({ context, event }) =>
       context.updatesEnabled && event.type === 'identity.changed' && event.deviceIdType !== 'TEMPORARY_ID',
   },
@@ -133,6 +137,10 @@ export const settingsMachine = setup({
       },
     },
     idle: {
+      on: {
+        // A temporary ID falls through to the root: tracked, no fetch; the next interval waits.
+        'identity.changed': { guard: 'becameReal', target: 'fetching', actions: 'trackIdentity' },
+      },
       after: {
         updateInterval: [{ guard: 'canFetch', target: 'fetching' }, { target: 'waiting' }],
       },

@@ -487,7 +487,7 @@ function setPaused(c: ViewContext, fn: 'pause' | 'resume', id: string, at: Insta
 }
 
 function addSegmentation(c: ViewContext, fn: string, target: Target, what: string, raw: unknown): Step {
-  if (!target) return { context: c, commands: [warning(`${fn}, no running view with ${what}; call ignored`)] };
+  if (!target) return { context: c, commands: [warning(`${fn}, no running or remembered view with ${what} to add segmentation to; call ignored`)] };
   const commands: ViewCommand[] = [];
   const extra = cleanSegmentation(fn, raw, c, commands);
   if (target.kind === 'suspended') {

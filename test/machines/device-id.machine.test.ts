@@ -165,11 +165,11 @@ describe('deviceIdMachine: unit', () => {
     ]);
   });
 
-  it('entering temporary mode: changing, hold, persist, changed — in that order', () => {
+  it('entering temporary mode: hold, changing, persist, changed — in that order (nothing the old ID queues on changing is sent)', () => {
     for (const e of [ev.temp(), ev.offline(), ev.noMerge(PH), ev.merge(PH), ev.set(PH)]) {
       const { snap, cmds } = run(developer, e);
       expect(snap.value).toBe('temporary');
-      expect(names(cmds)).toEqual(['identity.changing', 'sending.hold', 'storage.set', 'identity.changed']);
+      expect(names(cmds)).toEqual(['sending.hold', 'identity.changing', 'storage.set', 'identity.changed']);
       expect(changed(cmds)[0]).toMatchObject({ deviceId: PH, deviceIdType: 'TEMPORARY_ID', merged: false, previousId: 'old' });
     }
   });

@@ -129,6 +129,7 @@ describe('eventsMachine: input', () => {
       'consent.changing',
       'flush.requested',
       'identity.changing',
+      'session.ending',
       'settings.updated',
       'view.changed',
     ]);
@@ -624,6 +625,7 @@ function modelEvents(s: Snap): EventsEvent[] {
     ev.end('t', 1000, { id: 'x' }),
     ev.cancel('t'),
     ev.flush(),
+    { type: 'session.ending', at: at(0) } as EventsEvent,
     ev.idChanging(),
     ev.discard(),
     ev.consentChanging(c, c.events ? NO_EVENTS : ALL),

@@ -56,6 +56,8 @@ const failed = (seq: number, reason = 'timeout'): RequestProcessorEvent => ({
   queueLength: 1,
 });
 const idle: RequestProcessorEvent = { type: 'transport.idle', queueLength: 0 };
+/** The effect did not send: a hard hold arrived before the bytes left. */
+const WITHHELD: RequestProcessorEvent = { ...(failed(0, 'withheld') as Extract<RequestProcessorEvent, { type: 'transport.failed' }>), withheld: true };
 const changed = (requests: number): RequestProcessorEvent => ({ type: 'queue.changed', requests, events: 0 });
 const flush = (flushId: number): RequestProcessorEvent => ({ type: 'processor.flush', flushId });
 const hold = (reason: Hold): RequestProcessorEvent => ({ type: 'processor.hold', reason });
@@ -447,6 +449,7 @@ const MODEL_EVENTS: RequestProcessorEvent[] = [
   succeeded(0),
   succeeded(0, 500),
   failed(0),
+  WITHHELD,
   idle,
   { type: AFTER_COOLDOWN } as unknown as RequestProcessorEvent,
 ];
@@ -565,8 +568,9 @@ describe('requestProcessorMachine: model-based paths', () => {
       !['backoff.started', 'backoff.ended', 'processor.flush', 'transport.failed'].includes(e.type) &&
       !(e.type === 'queue.changed' && e.requests === 0),
   );
+  // The withheld result is covered by the shortest paths; in simple paths it would only multiply them.
   const WITH = (...extra: RequestProcessorEvent['type'][]) =>
-    MODEL_EVENTS.filter((e) => CORE.includes(e) || extra.includes(e.type));
+    MODEL_EVENTS.filter((e) => e !== WITHHELD && (CORE.includes(e) || extra.includes(e.type)));
 
   it('every simple path through holds and the backoff pause keeps the invariants', () => {
     const simple = getSimplePaths(requestProcessorMachine, { ...modelOptions, events: WITH('backoff.started', 'backoff.ended') });
@@ -806,5 +810,28 @@ describe('requestProcessorMachine: properties', () => {
       }),
       { numRuns: 50 },
     );
+  });
+});
+
+describe('requestProcessorMachine: a send withheld by a hold', () => {
+  it('is no failure: no cool-down, no lost flush as failed; the head goes when the hold is released', () => {
+    const clock = simulatedClock();
+    const actor = createActor(requestProcessorMachine, { input: { retryCooldownMs: 60_000, queueLength: 1 }, clock });
+    const cmds: RequestProcessorCommand[] = [];
+    actor.on('*', (c) => cmds.push(c as RequestProcessorCommand));
+    actor.start();
+    expect(actor.getSnapshot().value).toBe('sending');
+    actor.send({ type: 'processor.flush', flushId: 7 });
+    actor.send({ type: 'sending.hold', reason: 'temporary-id' });
+    actor.send({ ...WITHHELD, seq: 1 });
+    expect(actor.getSnapshot().value).toBe('held');
+    expect(actor.getSnapshot().context.lastFailure).toBeNull();
+    expect(cmds).toContainEqual({ type: 'broadcast', event: { type: 'flush.finished', flushId: 7, delivered: 0, failed: false } });
+    const before = cmds.filter((c) => c.type === 'transport.sendHead').length;
+    actor.send({ type: 'sending.release', reason: 'temporary-id' });
+    // At once, not after the 60 s cool-down.
+    expect(actor.getSnapshot().value).toBe('sending');
+    expect(cmds.filter((c) => c.type === 'transport.sendHead').length).toBe(before + 1);
+    actor.stop();
   });
 });

@@ -236,7 +236,7 @@ describe('sessionMachine: automatic sessions', () => {
     const { cmds } = run(input(), ev.bg(5000), { type: 'location.changed', params: { location: '' } }, ev.fg(20_000));
     const begins = cmds.filter((c) => c.type === 'request.enqueue' && c.params.begin_session);
     expect(begins[1]).toEqual({ type: 'request.enqueue', params: { begin_session: '1', metrics: METRICS, location: '' }, at: at(20_000) });
-    expect(broadcasts(cmds)).toEqual(['session.began', 'session.ended', 'session.began']);
+    expect(broadcasts(cmds)).toEqual(['session.began', 'session.ending', 'session.ended', 'session.began']);
   });
 
   it('warns that manual calls need manual session control', () => {
@@ -467,6 +467,85 @@ describe('sessionMachine: consent, identity and settings', () => {
   });
 });
 
+describe('sessionMachine: events go before end_session', () => {
+  const flush = (ms: number): Cmd => ({ type: 'broadcast', event: { type: 'session.ending', at: at(ms) } });
+  const endAt = (seconds: number, ms?: number): Cmd => ({
+    type: 'request.enqueue',
+    params: { end_session: '1', session_duration: String(seconds) },
+    ...(ms === undefined ? {} : { at: at(ms) }),
+  });
+  const ended = (ms: number): Cmd => ({ type: 'broadcast', event: { type: 'session.ended', at: at(ms) } });
+  /** The commands from the first `session.ending` on. */
+  const fromFlush = (cmds: Cmd[]): Cmd[] => cmds.slice(cmds.findIndex((c) => c.type === 'broadcast' && c.event.type === 'session.ending'));
+
+  it('manual end(): session.ending, then end_session, then session.ended', () => {
+    const { cmds } = run(input({ mode: 'manual' }), ev.begin(0), ev.end(3000));
+    expect(fromFlush(cmds)).toEqual([flush(3000), endAt(3, 3000), ended(3000)]);
+  });
+
+  it('hybrid end(): session.ending, then end_session', () => {
+    const { cmds } = run(input({ mode: 'hybrid' }), ev.begin(0), ev.end(5000));
+    expect(fromFlush(cmds)).toEqual([flush(5000), endAt(5, 5000), ended(5000)]);
+  });
+
+  it('an end caused by consent removal (changing, or changed alone) flushes first', () => {
+    for (const mode of ['automatic', 'manual', 'hybrid'] as const) {
+      const inp = input({ mode });
+      const [changing, changed] = ev.removeSessions(4000);
+      for (const removal of [[changing, changed], [changed]] as SessionEvent[][]) {
+        const { cmds } = run(inp, ...(mode === 'automatic' ? [] : [ev.begin(0)]), ...removal);
+        expect(fromFlush(cmds), `${mode}, ${removal.length} phase(s)`).toEqual([flush(4000), endAt(4, 4000), ended(4000)]);
+      }
+    }
+  });
+
+  it('an end caused by st=false or tracking=false flushes first', () => {
+    for (const mode of ['automatic', 'manual', 'hybrid'] as const) {
+      for (const settings of [{ st: false }, { tracking: false }]) {
+        const { cmds } = run(input({ mode }), ...(mode === 'automatic' ? [] : [ev.begin(0)]), ev.settings(settings, 2000));
+        expect(fromFlush(cmds), mode).toEqual([flush(2000), endAt(2, 2000), ended(2000)]);
+      }
+    }
+  });
+
+  it('automatic ends (background, device-ID change) flush first too', () => {
+    expect(fromFlush(run(input(), ev.bg(6000)).cmds)).toEqual([flush(6000), endAt(6, 6000), ended(6000)]);
+    const { cmds } = run(input(), ev.idChanging(7000));
+    expect(fromFlush(cmds)).toEqual([flush(7000), endAt(7, 7000), ended(7000)]);
+  });
+
+  it('an end without its own moment flushes at the latest known moment; the queue stamps the request', () => {
+    const { cmds } = run(input({ mode: 'manual' }), ev.begin(0), ev.update(4200), ...ev.removeSessions());
+    expect(fromFlush(cmds)).toEqual([flush(4200), endAt(0), ended(4200)]);
+  });
+
+  it('nothing is flushed when no session ends', () => {
+    const { cmds } = run(input({ mode: 'manual' }), ev.end(0), ev.begin(1000), ev.update(2000), ...ev.removeSessions(3000), ev.end(4000));
+    expect(broadcasts(cmds).filter((b) => b === 'session.ending')).toHaveLength(1);
+  });
+});
+
+describe('sessionMachine: refused calls', () => {
+  it('each refusal is logged once per call, from any state', () => {
+    const automatic = run(input(), ev.begin(1), ev.bg(2), ev.begin(3));
+    expect(logs(automatic.cmds)).toEqual([
+      'warning: begin, manual session control is not enabled; call ignored',
+      'warning: begin, manual session control is not enabled; call ignored',
+    ]);
+    expect(automatic.snap.context.outOfOrderCalls).toBe(0);
+    const hybrid = run(input({ mode: 'hybrid' }), ev.update(0), ev.begin(1), ev.update(2), ev.end(3));
+    expect(logs(hybrid.cmds)).toEqual(['warning: update, ignored in hybrid mode: updates are automatic', 'warning: update, ignored in hybrid mode: updates are automatic']);
+    expect(requests(hybrid.cmds)).toEqual(['begin', 'end 0']);
+    expect(hybrid.snap.context.outOfOrderCalls).toBe(0);
+  });
+
+  it('hybrid counts end() without a session and begin() during one as out of order', () => {
+    const { snap, cmds } = run(input({ mode: 'hybrid' }), ev.end(0), ev.begin(1), ev.begin(2));
+    expect(logs(cmds)).toEqual(['warning: end, no session is running; call ignored', 'warning: begin, a session is already running; call ignored']);
+    expect(snap.context.outOfOrderCalls).toBe(2);
+  });
+});
+
 // ---- model-based ---------------------------------------------------------------------
 
 const MODEL_INTERVAL = 3600;
@@ -515,7 +594,7 @@ interface Ledger {
 
 /** Checks the new commands against the request rules and books the durations. */
 function book(ledger: Ledger, cmds: Cmd[]): void {
-  for (const c of cmds) {
+  cmds.forEach((c, i) => {
     if (c.type === 'request.enqueue') {
       const p = c.params;
       if (p.begin_session) {
@@ -530,12 +609,16 @@ function book(ledger: Ledger, cmds: Cmd[]): void {
         ledger.open!.reported += seconds;
         if (p.end_session) {
           expect(c.at, 'the end carries its moment').toBeDefined();
+          expect(cmds[i - 1], 'session.ending comes right before every end_session').toEqual({
+            type: 'broadcast',
+            event: { type: 'session.ending', at: c.at },
+          });
           ledger.sessions.push({ ms: c.at!.timestamp - ledger.open!.beganAt, reported: ledger.open!.reported });
           ledger.open = null;
         }
       }
     }
-  }
+  });
 }
 
 function replay(inp: SessionInput, steps: ReadonlyArray<{ event: SessionEvent; state: Snap }>): Ledger {

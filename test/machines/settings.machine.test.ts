@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createActor } from 'xstate';
+import { createActor, type SnapshotFrom } from 'xstate';
 import { getShortestPaths } from 'xstate/graph';
 import { simulatedClock } from '../../src/adapters/clock.js';
 import type { Command } from '../../src/effects/commands.js';
@@ -17,6 +17,7 @@ function run(input: Partial<SettingsInput> = {}) {
 }
 const real = { type: 'identity.changed', deviceId: 'd', deviceIdType: 'SDK_GENERATED', merged: false, previousId: null } as const;
 const temp = { ...real, deviceIdType: 'TEMPORARY_ID' } as const;
+const merged = { ...real, deviceId: 'e', merged: true, previousId: 'd' } as const;
 
 describe('settings machine', () => {
   it('announces provided/stored settings at once and downloads at boot', () => {
@@ -75,11 +76,52 @@ describe('settings machine', () => {
     expect(commands).toEqual([]);
   });
 
+  it('downloads at once after a device-ID change to a real ID, with or without merge (spec: Device ID Management)', () => {
+    for (const change of [real, merged]) {
+      const { actor, clock, commands } = run();
+      actor.send({ type: 'settings.fetched', settings: { scui: 1 } });
+      commands.length = 0;
+      actor.send(change);
+      expect(commands, `merged: ${change.merged}`).toEqual([{ type: 'settings.fetch' }]);
+      expect(actor.getSnapshot().value).toBe('fetching');
+      // The interval starts again from this download.
+      actor.send({ type: 'settings.fetched', settings: {} });
+      commands.length = 0;
+      clock.advance(3_600_000 - 1);
+      expect(commands).toEqual([]);
+      clock.advance(1);
+      expect(commands).toEqual([{ type: 'settings.fetch' }]);
+    }
+  });
+
+  it('entering temporary-ID mode does not download; leaving it does', () => {
+    const { actor, commands } = run();
+    actor.send({ type: 'settings.fetchFailed', reason: 'x' });
+    commands.length = 0;
+    actor.send(temp);
+    expect(commands).toEqual([]);
+    expect(actor.getSnapshot().value).toBe('idle');
+    expect(actor.getSnapshot().context.temporaryId).toBe(true);
+    actor.send(real);
+    expect(commands).toEqual([{ type: 'settings.fetch' }]);
+    expect(actor.getSnapshot().context.temporaryId).toBe(false);
+  });
+
+  it('a device-ID change during a download does not start a second one', () => {
+    const { actor, commands } = run();
+    commands.length = 0;
+    actor.send(real);
+    expect(commands).toEqual([]);
+    expect(actor.getSnapshot().value).toBe('fetching');
+  });
+
   it('never downloads with updates disabled, but still announces what it has', () => {
     const { actor, commands } = run({ updatesEnabled: false, settings: { cr: true } });
     expect(commands).toEqual([{ type: 'broadcast', event: { type: 'settings.updated', settings: { cr: true } } }]);
     actor.send(real);
+    actor.send(merged);
     expect(actor.getSnapshot().value).toBe('waiting');
+    expect(commands.filter((c) => c.type === 'settings.fetch')).toEqual([]);
   });
 
   it('reads scui with a fallback', () => {
@@ -96,30 +138,44 @@ describe('settings machine', () => {
     expect(decodeSettingsAnswer('{"v":1}')).toBe('the answer has no "c" object');
   });
 
-  it('model: every state is reachable and every path keeps at most one download outstanding', () => {
+  it('model: every path keeps at most one download outstanding, and a change to a real ID starts one unless one runs', () => {
     const events = [
       { type: 'settings.fetched', settings: { eqs: 1 } },
       { type: 'settings.fetchFailed', reason: 'x' },
       real,
+      merged,
       temp,
     ] as const;
-    for (const temporaryId of [false, true]) {
-      const input = { settings: {}, updatesEnabled: true, temporaryId };
-      const paths = getShortestPaths(settingsMachine, { input, events: [...events] });
-      const reached = new Set(paths.map((p) => JSON.stringify(p.state.value)));
-      expect(reached.has('"fetching"')).toBe(true);
-      for (const path of paths) {
-        const { actor, commands } = run(input);
-        let outstanding = commands.filter((c) => c.type === 'settings.fetch').length;
-        for (const step of path.steps.slice(1)) {
-          const before = commands.length;
-          actor.send(step.event as never);
-          const fetches = commands.slice(before).filter((c) => c.type === 'settings.fetch').length;
-          if (step.event.type === 'settings.fetched' || step.event.type === 'settings.fetchFailed') outstanding = 0;
-          outstanding += fetches;
-          expect(outstanding).toBeLessThanOrEqual(1);
+    for (const updatesEnabled of [true, false]) {
+      for (const temporaryId of [false, true]) {
+        const input = { settings: {}, updatesEnabled, temporaryId };
+        // The download counters grow on every cycle: the model state leaves them out.
+        const serializeState = (snap: SnapshotFrom<typeof settingsMachine>) => JSON.stringify([snap.value, snap.context.temporaryId, snap.context.settings]);
+        const paths = getShortestPaths(settingsMachine, { input, events: [...events], serializeState });
+        const reached = new Set(paths.map((p) => JSON.stringify(p.state.value)));
+        expect(reached.has('"fetching"')).toBe(updatesEnabled);
+        if (updatesEnabled) expect(reached.has('"idle"')).toBe(true);
+        // Every shortest path, and one more step of every event from where it ends.
+        for (const path of paths) {
+          for (const last of [undefined, ...events]) {
+            const { actor, commands } = run(input);
+            let outstanding = commands.filter((c) => c.type === 'settings.fetch').length;
+            for (const event of [...path.steps.slice(1).map((s) => s.event), ...(last ? [last] : [])]) {
+              const before = commands.length;
+              const wasFetching = actor.getSnapshot().value === 'fetching';
+              actor.send(event as never);
+              const fetches = commands.slice(before).filter((c) => c.type === 'settings.fetch').length;
+              if (event.type === 'settings.fetched' || event.type === 'settings.fetchFailed') outstanding = 0;
+              outstanding += fetches;
+              expect(outstanding).toBeLessThanOrEqual(1);
+              if (event.type === 'identity.changed') {
+                const starts = updatesEnabled && event.deviceIdType !== 'TEMPORARY_ID' && !wasFetching;
+                expect(fetches, JSON.stringify(event)).toBe(starts ? 1 : 0);
+              }
+            }
+            if (!last) expect(actor.getSnapshot().value).toEqual(path.state.value);
+          }
         }
-        expect(actor.getSnapshot().value).toEqual(path.state.value);
       }
     }
   });

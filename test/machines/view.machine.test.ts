@@ -278,8 +278,8 @@ describe('viewMachine: starting and stopping', () => {
       'stopById, no running view with ID [nope]; call ignored',
       'pause, no running view with ID [nope]; call ignored',
       'resume, no running view with ID [nope]; call ignored',
-      'addSegmentationById, no running view with ID [nope]; call ignored',
-      'addSegmentationByName, no running view with name [nope]; call ignored',
+      'addSegmentationById, no running or remembered view with ID [nope] to add segmentation to; call ignored',
+      'addSegmentationByName, no running or remembered view with name [nope] to add segmentation to; call ignored',
     ]);
   });
 
