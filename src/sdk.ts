@@ -15,6 +15,7 @@ import { browserPlatform } from './adapters/platform/browser.js';
 import { neutralPlatform } from './adapters/platform/neutral.js';
 import type { ActorName, ApiContext, RecordFields } from './api/context.js';
 import { resolveConfig, normalizeServerUrl, type ResolvedConfig } from './config.js';
+import { metricsParam } from './domain/metrics.js';
 import { RequestQueue } from './domain/request-queue.js';
 import { ConsentFeatures, type ConsentState, type Instant } from './domain/types.js';
 import type { Broadcast, Command } from './effects/commands.js';
@@ -143,7 +144,6 @@ class CountlyInstance {
   private readings: number[] = [];
   private recordsScheduled = false;
   private stateDirty = false;
-  private publishScheduled = false;
 
   constructor(userConfig: CountlyConfig) {
     const cfg = (typeof userConfig === 'object' && userConfig !== null ? userConfig : {}) as CountlyConfig;
@@ -294,6 +294,7 @@ class CountlyInstance {
         const holds = (this.actors.processor?.getSnapshot() as { context?: { holds?: readonly string[] } } | undefined)?.context?.holds ?? [];
         return !holds.some((h) => h === 'temporary-id' || h === 'offline' || h === 'networking-disabled');
       },
+      metrics: metricsReader(this.platform, this.config, this.log),
     };
     this.subscriptions.push(
       runEffects(this.commands, deps).subscribe({
@@ -382,6 +383,8 @@ class CountlyInstance {
 
   /** Routes an effect result or broadcast to the machines that listen, in delivery order. */
   private deliver(input: SdkEvent): void {
+    // A result that arrives after shutdown (a download in flight) has no one to go to.
+    if (this.status === 'stopped') return;
     // Records of the current run reach the events machine before anything that follows them.
     this.flushRecords();
     // A fact that arrives without its moment (server settings, a consent change the server
@@ -580,18 +583,14 @@ class CountlyInstance {
   }
 
   /**
-   * Marks the state changed; `state$` gets it at the end of the current run (one emission per
-   * burst of changes), `getState()` computes it at once when asked.
+   * A change: with `state$` subscribers it is emitted at once (API: "emits on every change");
+   * with none, the state is only marked changed and computed when `getState()` or a new
+   * subscriber asks — no work per change when nobody listens.
    */
   private publishState(): void {
     if (!this.stateSubject) return;
     this.stateDirty = true;
-    if (this.publishScheduled) return;
-    this.publishScheduled = true;
-    queueMicrotask(() => {
-      this.publishScheduled = false;
-      this.emitState();
-    });
+    if (this.stateSubject.observed) this.emitState();
   }
 
   private emitState(): void {
@@ -619,6 +618,26 @@ class CountlyInstance {
   internals(): { queue: RequestQueue; writer: StorageWriter } {
     return { queue: this.queue, writer: this.writer };
   }
+}
+
+/**
+ * The `metrics` param, read from the platform at each call (spec: Device Metrics — "fetched
+ * from device on demand"), so every `begin_session` carries the device as it is then. A
+ * platform hook that throws gives no platform metrics (`_app_version` and overrides still go
+ * out); only its first failure is logged.
+ */
+export function metricsReader(platform: Platform, config: ResolvedConfig, log: Logger): () => string {
+  let failed = false;
+  return () => {
+    let platformMetrics: Record<string, string> = {};
+    try {
+      platformMetrics = platform.metrics();
+    } catch (error) {
+      if (!failed) log.error('Sessions', `begin_session, the platform's metrics hook failed; sent without platform metrics (logged once): ${String(error)}`);
+      failed = true;
+    }
+    return metricsParam(platformMetrics, config.appVersion, config.metricOverride);
+  };
 }
 
 /**

@@ -21,6 +21,11 @@ export interface RequestEnqueueCommand {
    * recorded, which `clearStoredDeviceId` replaced before it was sent.
    */
   identity?: { deviceId: string; deviceIdType: DeviceIdType };
+  /**
+   * Add the `metrics` param, read from the platform now, right after `begin_session`
+   * (spec: Device Metrics — "fetched from device on demand"): the machine does no I/O.
+   */
+  metrics?: true;
 }
 
 /** Queue operations on the persisted request queue. */

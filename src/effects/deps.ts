@@ -41,6 +41,11 @@ export interface EffectDeps {
   mayConnect(): boolean;
   /** Requests older than this many hours are dropped before sending; 0 = never. */
   dropAgeHours(): number;
+  /**
+   * The `metrics` param (JSON) of a `begin_session`, read from the platform at the call
+   * (spec: Device Metrics). Never throws: a failing platform gives no platform metrics.
+   */
+  metrics(): string;
 }
 
 export type Effect = (cmd$: Observable<Command>, deps: EffectDeps) => Observable<SdkEvent>;

@@ -31,7 +31,7 @@ function perform(c: RequestQueueCommand, deps: EffectDeps): StorageOp[] {
         sdkName: config.sdkName,
         sdkVersion: config.sdkVersion,
         appVersion: config.appVersion,
-        params: c.params,
+        params: c.metrics ? withMetrics(c.params, deps.metrics()) : c.params,
         endpoint: c.endpoint,
       });
       const { ops, evicted } = queue.enqueue(data, instant.timestamp);
@@ -59,6 +59,19 @@ function perform(c: RequestQueueCommand, deps: EffectDeps): StorageOp[] {
     case 'requests.removeOtherAppKeys':
       return queue.rewrite((r) => (parseStoredRequest(r.data).appKey === config.appKey ? undefined : null));
   }
+}
+
+/**
+ * The params with `metrics` right after `begin_session` (wire order: begin_session, metrics,
+ * then the rest), or first when there is no `begin_session`. A `metrics` already in the
+ * params gives way to the one read now.
+ */
+export function withMetrics(params: Readonly<Record<string, string>>, metrics: string): Record<string, string> {
+  const entries = Object.entries(params).filter(([k]) => k !== 'metrics');
+  const at = entries.findIndex(([k]) => k === 'begin_session') + 1;
+  entries.splice(at, 0, ['metrics', metrics]);
+  // fromEntries defines own properties, so a `__proto__` key stays a plain key.
+  return Object.fromEntries(entries);
 }
 
 const deviceIdOf = (r: QueuedRequest): string | null => parseStoredRequest(r.data).deviceId;

@@ -10,7 +10,8 @@
  * - hybrid (`manualSessions: 'hybrid'`): manual begin/end, automatic updates.
  *
  * States: `idle` ⇄ `running` (`running.timed` re-enters itself on every update tick,
- * `running.untimed` in manual mode). Every request is a `request.enqueue` command; a begin
+ * `running.untimed` in manual mode). Every request is a `request.enqueue` command; a begin's
+ * carries `metrics: true` (the queue effect adds the device metrics, read at that moment) and
  * also broadcasts `session.began`, an end `session.ended`. Right before every `end_session`
  * the machine broadcasts `session.ending`, so the session's pending events are queued
  * first, whatever ends it (`end()`, the background, consent, a device ID, `st: false`).
@@ -25,7 +26,6 @@
 import { and, assign, enqueueActions, setup } from 'xstate';
 import type { Platform } from '../adapters/types.js';
 import type { ResolvedConfig } from '../config.js';
-import { metricsParam } from '../domain/metrics.js';
 import type { ConsentState, Instant } from '../domain/types.js';
 import type { Broadcast, Command } from '../effects/commands.js';
 import { param } from '../log.js';
@@ -40,8 +40,6 @@ export interface SessionInput {
   foreground: boolean;
   /** When the SDK started: the time of a session begun at init. Without it nothing begins at init. */
   startedAt: Instant | null;
-  /** The `metrics` param (JSON) sent with every `begin_session`. */
-  metrics: string;
   consent: ConsentState;
   /** Location params for the first `begin_session` (later ones come from `location.changed`). */
   location?: Record<string, string>;
@@ -73,7 +71,6 @@ export interface SessionContext {
   /** Server settings `st` and `tracking` (spec: SDK Behavior Settings). */
   sessionTracking: boolean;
   tracking: boolean;
-  metrics: string;
   location: Record<string, string>;
   /** When the running session began (ms), or null. */
   beganAtMs: number | null;
@@ -118,20 +115,17 @@ const MODULE = 'Sessions';
 
 /** The session input from the resolved config and the platform at boot. */
 export function sessionInputFrom(config: ResolvedConfig, platform: Platform, consent: ConsentState, boot?: SessionBoot): SessionInput {
-  let platformMetrics: Record<string, string> = {};
   let foreground = true;
   try {
-    platformMetrics = platform.metrics();
     foreground = platform.isForeground?.() !== false;
   } catch {
-    // A platform hook that throws must not stop the SDK: no platform metrics then.
+    // A platform hook that throws must not stop the SDK: in the foreground then.
   }
   return {
     mode: config.manualSessions === 'hybrid' ? 'hybrid' : config.manualSessions ? 'manual' : 'automatic',
     updateIntervalSeconds: config.sessionUpdateIntervalSeconds,
     foreground,
     startedAt: boot?.at ?? null,
-    metrics: metricsParam(platformMetrics, config.appVersion, config.metricOverride),
     consent,
     location: boot?.location ?? {},
     settings: boot?.settings ?? {},
@@ -174,7 +168,6 @@ export function initialSessionContext(input: SessionInput): SessionContext {
     consent: input.consent,
     sessionTracking: settings.st ?? true,
     tracking: settings.tracking ?? true,
-    metrics: input.metrics,
     location: { ...(input.location ?? {}) },
     beganAtMs: null,
     lastReportMs: null,
@@ -306,9 +299,12 @@ export const sessionMachine = setup({
       const at = momentOf(context, event);
       if (!at) return;
       // spec: Sessions > Starting a Session — begin_session carries metrics and location.
+      // spec: Device Metrics — metrics are read from the device on demand: the queue effect
+      // reads them when it queues this request (`metrics: true`), so each session has fresh ones.
       enqueue.emit({
         type: 'request.enqueue',
-        params: { begin_session: '1', metrics: context.metrics, ...context.location },
+        params: { begin_session: '1', ...context.location },
+        metrics: true,
         at,
       });
       enqueue.assign({ beganAtMs: at.timestamp, lastReportMs: at.timestamp, carryMs: 0, lastAt: at });

@@ -78,6 +78,53 @@ describe('sessions over HTTP', () => {
   });
 });
 
+describe('begin_session metrics over HTTP (spec: Device Metrics — fetched from device on demand)', () => {
+  /** A platform whose screen can change while the app runs. */
+  function resizable() {
+    const screen = { resolution: '1024x768' };
+    const platform: Platform = { ...neutralPlatform(), metrics: () => ({ _os: 'Test', _resolution: screen.resolution }) };
+    return { platform, screen };
+  }
+  const begins = () => server.accepted().filter((r) => r.path === '/i' && r.params.begin_session === '1');
+  const metricsOf = (r: { params: Record<string, string | undefined> }) => JSON.parse(r.params.metrics!) as Record<string, string>;
+
+  it('each begin_session carries the metrics read when it was queued, right after begin_session', async () => {
+    const { platform, screen } = resizable();
+    const { countly, clock } = await sdk({ platform, manualSessions: true, appVersion: '2.0', location: { city: 'Berlin' } });
+    countly.sessions.begin();
+    clock.advance(10_000);
+    countly.sessions.end();
+    screen.resolution = '1920x1080';
+    clock.advance(10_000);
+    countly.sessions.begin();
+    await countly.queue.flush();
+    expect(begins().map(metricsOf)).toEqual([
+      { _os: 'Test', _resolution: '1024x768', _app_version: '2.0' },
+      { _os: 'Test', _resolution: '1920x1080', _app_version: '2.0' },
+    ]);
+    // Wire order: begin_session, metrics, then the location params.
+    const first = begins()[0]!;
+    const keys = new URLSearchParams(first.method === 'POST' ? first.rawBody : first.rawQuery);
+    const order = [...keys.keys()].filter((k) => ['begin_session', 'metrics', 'city'].includes(k));
+    expect(order).toEqual(['begin_session', 'metrics', 'city']);
+  });
+
+  it('metricOverride still wins over what the platform reports at each begin', async () => {
+    const { platform, screen } = resizable();
+    const { countly, clock } = await sdk({ platform, manualSessions: true, metricOverride: { _resolution: '1x1', _carrier: 'c' } });
+    countly.sessions.begin();
+    clock.advance(10_000);
+    countly.sessions.end();
+    screen.resolution = '1920x1080';
+    countly.sessions.begin();
+    await countly.queue.flush();
+    expect(begins().map(metricsOf)).toEqual([
+      { _os: 'Test', _resolution: '1x1', _app_version: '0.0', _carrier: 'c' },
+      { _os: 'Test', _resolution: '1x1', _app_version: '0.0', _carrier: 'c' },
+    ]);
+  });
+});
+
 describe('views over HTTP', () => {
   it('view1 for 60 s, then view2 for 30 s, then the app exits (000: views)', async () => {
     const { countly, clock } = await sdk({ platform: inBackground() });

@@ -40,7 +40,6 @@ const consent = (given: boolean, over: Partial<ConsentState> = {}): ConsentState
   ({ ...Object.fromEntries(ConsentFeatures.map((f) => [f, given])), ...over }) as ConsentState;
 const ALL = consent(true);
 const NONE = consent(false);
-const METRICS = '{"_os":"Test","_app_version":"1.0"}';
 const TICK = 'xstate.after.updateInterval.session.running.timed';
 
 const input = (over: Partial<SessionInput> = {}): SessionInput => ({
@@ -48,7 +47,6 @@ const input = (over: Partial<SessionInput> = {}): SessionInput => ({
   updateIntervalSeconds: 60,
   foreground: true,
   startedAt: at(0),
-  metrics: METRICS,
   consent: ALL,
   location: {},
   settings: {},
@@ -132,6 +130,9 @@ const running = (snap: { value: unknown }): boolean => typeof snap.value === 'ob
 describe('sessionMachine: input', () => {
   const log = createLogger({ console: false });
   const platform = (over: Partial<Platform> = {}): Platform => ({ name: 'Test', metrics: () => ({ _os: 'Test', _device: 'd' }), ...over });
+  const throwing = (): never => {
+    throw new Error('no');
+  };
 
   it('listens to lifecycle, consent, identity, location and settings broadcasts', () => {
     expect([...sessionListensTo].sort()).toEqual([
@@ -146,18 +147,18 @@ describe('sessionMachine: input', () => {
     ]);
   });
 
-  it('builds the input from config, platform and boot', () => {
+  it('builds the input from config, platform and boot, without reading the metrics', () => {
     const config = resolveConfig(
       { url: 'https://x.test', appKey: 'k', sessionUpdateInterval: 30, appVersion: '2.1', metricOverride: { _device: 'over', extra: 'x' } },
       log,
     );
-    const inp = sessionInputFrom(config, platform(), ALL, { at: at(5), location: { location: '' }, settings: { sui: 10 } });
+    // Metrics are read when each begin_session is queued (test/effects/queue.effect.test.ts).
+    const inp = sessionInputFrom(config, platform({ metrics: throwing }), ALL, { at: at(5), location: { location: '' }, settings: { sui: 10 } });
     expect(inp).toEqual({
       mode: 'automatic',
       updateIntervalSeconds: 30,
       foreground: true,
       startedAt: at(5),
-      metrics: JSON.stringify({ _os: 'Test', _device: 'over', _app_version: '2.1', extra: 'x' }),
       consent: ALL,
       location: { location: '' },
       settings: { sui: 10 },
@@ -176,16 +177,8 @@ describe('sessionMachine: input', () => {
   it('reads the foreground state of the platform and survives a throwing platform', () => {
     const config = resolveConfig({ url: 'https://x.test', appKey: 'k' }, log);
     expect(sessionInputFrom(config, platform({ isForeground: () => false }), ALL).foreground).toBe(false);
-    const broken = sessionInputFrom(
-      config,
-      platform({
-        metrics: () => {
-          throw new Error('no');
-        },
-      }),
-      ALL,
-    );
-    expect(broken.metrics).toBe('{"_app_version":"0.0"}');
+    const broken = sessionInputFrom(config, platform({ isForeground: throwing }), ALL);
+    expect(broken.foreground).toBe(true);
     expect(broken.startedAt).toBeNull();
   });
 
@@ -200,11 +193,11 @@ describe('sessionMachine: input', () => {
 });
 
 describe('sessionMachine: automatic sessions', () => {
-  it('begins at once when initialized in the foreground, with metrics and location', () => {
+  it('begins at once when initialized in the foreground, asking for metrics, with location', () => {
     const { snap, cmds } = run(input({ location: { country_code: 'DE', city: 'Berlin' } }));
     expect(running(snap)).toBe(true);
     expect(cmds).toEqual([
-      { type: 'request.enqueue', params: { begin_session: '1', metrics: METRICS, country_code: 'DE', city: 'Berlin' }, at: at(0) },
+      { type: 'request.enqueue', params: { begin_session: '1', country_code: 'DE', city: 'Berlin' }, metrics: true, at: at(0) },
       { type: 'broadcast', event: { type: 'session.began', at: at(0) } },
     ]);
   });
@@ -235,7 +228,7 @@ describe('sessionMachine: automatic sessions', () => {
   it('begins again after the background, with the latest location', () => {
     const { cmds } = run(input(), ev.bg(5000), { type: 'location.changed', params: { location: '' } }, ev.fg(20_000));
     const begins = cmds.filter((c) => c.type === 'request.enqueue' && c.params.begin_session);
-    expect(begins[1]).toEqual({ type: 'request.enqueue', params: { begin_session: '1', metrics: METRICS, location: '' }, at: at(20_000) });
+    expect(begins[1]).toEqual({ type: 'request.enqueue', params: { begin_session: '1', location: '' }, metrics: true, at: at(20_000) });
     expect(broadcasts(cmds)).toEqual(['session.began', 'session.ending', 'session.ended', 'session.began']);
   });
 
@@ -258,7 +251,7 @@ describe('sessionMachine: automatic sessions', () => {
     actor.send({ type: 'app.background', at: now() });
     expect(requests(cmds)).toEqual(['begin', 'update 60', 'update 60', 'end 30']);
     expect(cmds.filter((c) => c.type === 'request.enqueue').map((c) => c.params)).toEqual([
-      { begin_session: '1', metrics: METRICS },
+      { begin_session: '1' },
       { session_duration: '60' },
       { session_duration: '60' },
       { end_session: '1', session_duration: '30' },
@@ -296,7 +289,7 @@ describe('sessionMachine: manual sessions', () => {
     // 1.5 s → 2 (carry -0.5), +1.499 s → 0.999 → 1 (carry -0.001), +0.201 → 0.2 → 0 ⇒ 3 = round(3.2)
     expect(requests(cmds)).toEqual(['begin', 'update 2', 'update 1', 'end 0']);
     expect(snap.value).toBe('idle');
-    expect(cmds[0]).toEqual({ type: 'request.enqueue', params: { begin_session: '1', metrics: METRICS }, at: at(0) });
+    expect(cmds[0]).toEqual({ type: 'request.enqueue', params: { begin_session: '1' }, metrics: true, at: at(0) });
     expect(cmds.at(-2)).toEqual({ type: 'request.enqueue', params: { end_session: '1', session_duration: '0' }, at: at(3200) });
   });
 
@@ -600,10 +593,13 @@ function book(ledger: Ledger, cmds: Cmd[]): void {
       if (p.begin_session) {
         expect(ledger.open, 'begin never twice without end').toBeNull();
         expect(c.at).toBeDefined();
-        expect(p.metrics).toBe(METRICS);
+        // The queue effect adds the metrics, read at that moment: the machine only asks.
+        expect(c.metrics, 'a begin asks for fresh metrics').toBe(true);
+        expect(p.metrics).toBeUndefined();
         ledger.open = { beganAt: c.at!.timestamp, reported: 0 };
       } else {
         expect(ledger.open, 'no update or end without begin').not.toBeNull();
+        expect(c.metrics, 'only a begin asks for metrics').toBeUndefined();
         const seconds = Number(p.session_duration);
         expect(Number.isInteger(seconds) && seconds >= 0).toBe(true);
         ledger.open!.reported += seconds;
