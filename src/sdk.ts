@@ -45,7 +45,11 @@ import { createLifecycleApi } from './api/lifecycle.js';
 import type { EventsRecordEvent } from './machines/events.machine.js';
 
 /** Namespaces (app keys) open per store, across the live instances of this process. */
-const openNamespaces = new Map<object | string, Set<string>>();
+interface NamespaceOwner {
+  /** Set once the owner's shutdown began: resolves when its storage is closed. */
+  closing: Promise<void> | null;
+}
+const openNamespaces = new Map<object | string, Map<string, NamespaceOwner>>();
 
 /** Broadcasts that carry (or get, when delivered) the moment they happened. */
 const STAMPED: ReadonlySet<string> = new Set([
@@ -137,6 +141,8 @@ class CountlyInstance {
   private cleanups: Array<() => void> = [];
   private flushes = new Map<number, () => void>();
   private releaseNamespace: () => void = () => undefined;
+  private namespaceOwner: NamespaceOwner | null = null;
+  private closing: Promise<void> | null = null;
   private nextFlushId = 1;
   private settings: Record<string, unknown> = {};
   /** `events.record` calls of the current run with their clock readings, handed over as one event. */
@@ -194,13 +200,22 @@ class CountlyInstance {
       // spec: instances must not interfere — two live instances appending to one namespace
       // would overwrite each other's entries (each numbers its own).
       const store = this.storage.id ?? this.storage;
-      const inUse = openNamespaces.get(store) ?? new Set<string>();
-      if (inUse.has(this.config.appKey)) {
+      const owners = openNamespaces.get(store) ?? new Map<string, NamespaceOwner>();
+      openNamespaces.set(store, owners);
+      // An instance still shutting down on this namespace (e.g. `init` right after
+      // `shutdown()`) is waited for: its last writes land before this one reads.
+      for (let owner = owners.get(this.config.appKey); owner?.closing; owner = owners.get(this.config.appKey)) await owner.closing;
+      if (owners.has(this.config.appKey)) {
         throw new Error(`app key ${param(this.config.appKey)} is in use on this storage by another live instance`);
       }
-      inUse.add(this.config.appKey);
-      openNamespaces.set(store, inUse);
-      this.releaseNamespace = () => inUse.delete(this.config.appKey);
+      const mine: NamespaceOwner = { closing: null };
+      owners.set(this.config.appKey, mine);
+      this.namespaceOwner = mine;
+      this.releaseNamespace = () => {
+        // Only this instance's own claim, and only once.
+        if (owners.get(this.config.appKey) === mine) owners.delete(this.config.appKey);
+        this.releaseNamespace = () => undefined;
+      };
       this.handle = await this.storage.open(this.config.appKey);
       contents = await this.handle.read();
     } catch (error) {
@@ -234,14 +249,6 @@ class CountlyInstance {
     // spec: SDK Behavior Settings — SDK default < dev config < provided SBS < stored SBS.
     this.settings = { ...parseBehaviorSettings(cfg.behaviorSettings, this.log), ...(isRecord(kv.behaviorSettings) ? kv.behaviorSettings : {}) };
 
-    // spec: Queue Size Limit — a queue stored under a larger limit is cut to this one at once.
-    const rqs = this.settings.rqs;
-    const limit = typeof rqs === 'number' && Number.isInteger(rqs) && rqs > 0 ? rqs : this.config.maxRequestQueueSize;
-    const trimmed = this.queue.setMaxSize(limit);
-    this.writer.push(trimmed.ops);
-    if (trimmed.evicted.length > 0) {
-      this.log.warning('RequestQueue', `createCountly, ${trimmed.evicted.length} stored request(s) over the queue limit of ${limit} dropped, oldest first`);
-    }
 
     const generatedId = randomId();
     let urlDeviceId: string | undefined;
@@ -290,9 +297,10 @@ class CountlyInstance {
       instant: this.instant,
       serverUrl: () => this.serverUrl,
       dropAgeHours: () => (typeof this.settings.dort === 'number' && this.settings.dort > 0 ? this.settings.dort : this.config.requestDropAgeHours),
-      mayConnect: () => {
+      mayConnect: (purpose) => {
         const holds = (this.actors.processor?.getSnapshot() as { context?: { holds?: readonly string[] } } | undefined)?.context?.holds ?? [];
-        return !holds.some((h) => h === 'temporary-id' || h === 'offline' || h === 'networking-disabled');
+        const blocking = purpose === 'settings' ? ['temporary-id', 'offline'] : ['temporary-id', 'offline', 'networking-disabled'];
+        return !holds.some((h) => blocking.includes(h));
       },
       metrics: metricsReader(this.platform, this.config, this.log),
     };
@@ -326,6 +334,15 @@ class CountlyInstance {
     this.route = createRouter(listeners);
     // Start in boot order: identity first, so everything else stamps the right device ID.
     for (const [, actor] of created) actor.start();
+    // spec: Queue Size Limit — a queue stored under a larger limit is cut to this one at once,
+    // after the device-ID machine removed orphaned placeholder requests (they do not count).
+    const rqs = this.settings.rqs;
+    const limit = typeof rqs === 'number' && Number.isInteger(rqs) && rqs > 0 ? rqs : this.config.maxRequestQueueSize;
+    const trimmed = this.queue.setMaxSize(limit);
+    this.writer.push(trimmed.ops);
+    if (trimmed.evicted.length > 0) {
+      this.log.warning('RequestQueue', `createCountly, ${trimmed.evicted.length} stored request(s) over the queue limit of ${limit} dropped, oldest first`);
+    }
     this.status = 'ready';
 
     this.watchPlatform();
@@ -550,10 +567,22 @@ class CountlyInstance {
     this.publishState();
   }
 
-  async shutdown(): Promise<void> {
+  /** Idempotent: every call waits for the one shutdown to finish. */
+  shutdown(): Promise<void> {
+    this.closing ??= this.doShutdown();
+    if (this.namespaceOwner && !this.namespaceOwner.closing) this.namespaceOwner.closing = this.closing;
+    return this.closing;
+  }
+
+  private async doShutdown(): Promise<void> {
     this.log.info('Init', 'shutdown, stopping timers and persisting everything');
-    if (this.status === 'stopped') return;
     await this.ready;
+    if (this.namespaceOwner && !this.namespaceOwner.closing && this.closing) this.namespaceOwner.closing = this.closing;
+    if (this.status === 'stopped') {
+      // Boot failed: nothing runs, but the namespace claim may still be held.
+      this.releaseNamespace();
+      return;
+    }
     this.flushRecords();
     this.status = 'stopped';
     for (const cleanup of this.cleanups) cleanup();
@@ -615,8 +644,8 @@ class CountlyInstance {
   }
 
   /** Diagnostics for tests and the benchmark. */
-  internals(): { queue: RequestQueue; writer: StorageWriter } {
-    return { queue: this.queue, writer: this.writer };
+  internals(): Internals {
+    return { queue: this.queue, writer: this.writer, closing: this.closing !== null };
   }
 }
 
@@ -703,10 +732,18 @@ export function createCountly(config: CountlyConfig): Countly {
   return countly;
 }
 
-const internalsOf = new WeakMap<Countly, () => { queue: RequestQueue; writer: StorageWriter }>();
+/** Test and benchmark diagnostics of an instance. */
+interface Internals {
+  queue: RequestQueue;
+  writer: StorageWriter;
+  /** `shutdown()` was called (it may still be running). */
+  closing: boolean;
+}
+
+const internalsOf = new WeakMap<Countly, () => Internals>();
 
 /** Test and benchmark diagnostics of an instance (not part of the public API). */
-export function instanceInternals(countly: Countly): { queue: RequestQueue; writer: StorageWriter } | undefined {
+export function instanceInternals(countly: Countly): Internals | undefined {
   return internalsOf.get(countly)?.();
 }
 
@@ -715,12 +752,13 @@ let shared: Countly | null = null;
 /** Creates the shared instance once; later calls log a warning and return the first one. */
 export function init(config: CountlyConfig): Countly {
   const log = createLogger({ console: config?.logging === true, listener: config?.logListener });
-  if (shared && shared.getState().status !== 'stopped') {
+  if (shared && shared.getState().status !== 'stopped' && internalsOf.get(shared)?.().closing !== true) {
     log.warning('Init', 'init, the shared instance already exists; the new config was ignored');
     return shared;
   }
   // spec: instances are independently initializable and destroyable — after shutdown() a
   // new shared instance takes the old one's place.
+  // Its storage is released when its shutdown ends; the new instance waits for that at boot.
   if (shared) log.info('Init', 'init, the shared instance was shut down; a new one replaces it');
   shared = createCountly(config);
   return shared;

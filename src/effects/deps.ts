@@ -35,10 +35,12 @@ export interface EffectDeps {
   /** The server URL, which `setServerUrl` can change at run time. */
   serverUrl(): string;
   /**
-   * False while sending is on hard hold (temporary ID, offline, networking disabled): checked
-   * again right before bytes leave, so nothing started before a hold goes out after it.
+   * False while sending is on hard hold, checked again right before bytes leave, so nothing
+   * started before a hold goes out after it. `requests` (the queue): temporary ID, offline,
+   * networking disabled. `settings` (the behavior-settings download): temporary ID and
+   * offline only — the download is how `networking: true` ever comes back.
    */
-  mayConnect(): boolean;
+  mayConnect(purpose: 'requests' | 'settings'): boolean;
   /** Requests older than this many hours are dropped before sending; 0 = never. */
   dropAgeHours(): number;
   /**

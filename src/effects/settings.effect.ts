@@ -40,7 +40,7 @@ async function fetchSettings(deps: EffectDeps): Promise<SdkEvent> {
     timeoutMs: deps.config.requestTimeoutMs,
   });
   // spec: Offline Mode — no download in temporary-ID mode, even one asked for just before it.
-  if (!deps.mayConnect()) return { type: 'settings.fetchFailed', reason: 'withheld: sending is on hold' };
+  if (!deps.mayConnect('settings')) return { type: 'settings.fetchFailed', reason: 'withheld: sending is on hold' };
   const result = await deps.transport.send(request);
   if (result.kind !== 'response') return { type: 'settings.fetchFailed', reason: result.kind };
   if (result.status < 200 || result.status >= 300) return { type: 'settings.fetchFailed', reason: `HTTP status ${result.status}` };

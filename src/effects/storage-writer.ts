@@ -65,8 +65,10 @@ export class StorageWriter {
   private writing = false;
   private scheduled = false;
   private waiters: Array<() => void> = [];
-  /** Bytes of data handed to the adapter (queue data and values), for diagnostics. */
+  /** Operations the adapter acknowledged, for diagnostics. */
   opsWritten = 0;
+  /** Writes the adapter refused; their operations are retried with the next write. */
+  failures = 0;
 
   constructor(private readonly log: Logger) {}
 
@@ -85,10 +87,16 @@ export class StorageWriter {
     this.schedule();
   }
 
-  /** Resolves once everything pushed so far is durable (or failed and was logged). */
+  /**
+   * Resolves once everything pushed so far is durable, or once an attempt to write it failed
+   * (logged; the operations stay pending and are tried again with the next write or drain).
+   */
   drain(): Promise<void> {
     if (!this.writing && this.pending.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+    const done = new Promise<void>((resolve) => this.waiters.push(resolve));
+    // Operations kept after a failed write are tried again now.
+    this.schedule();
+    return done;
   }
 
   private schedule(): void {
@@ -108,12 +116,18 @@ export class StorageWriter {
       const batch = squash(this.pending);
       this.pending = [];
       if (batch.length === 0) continue;
-      this.opsWritten += batch.length;
       try {
         await handle.write(batch);
+        this.opsWritten += batch.length;
       } catch (error) {
-        // The data stays in the in-memory mirrors and is still sent; only its durability is lost.
-        this.log.error('Storage', `write, failed to persist ${batch.length} operations: ${String(error)}`);
+        // Never write a later group over one that did not land: the disk must always hold a
+        // prefix of what was accepted (else a restart could, e.g., find events whose request
+        // is gone and send them twice). The group goes back in front and is tried again with
+        // the next write; meanwhile the data lives on in the in-memory mirrors and is sent.
+        this.pending = [...batch, ...this.pending];
+        this.failures += 1;
+        this.log.error('Storage', `write, failed to persist ${batch.length} operations (kept, tried again with the next write): ${String(error)}`);
+        break;
       }
     }
     this.writing = false;

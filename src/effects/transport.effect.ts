@@ -37,7 +37,7 @@ function sendHead(deps: EffectDeps): Observable<SdkEvent> {
       customHeaders: deps.config.customHeaders,
       timeoutMs: deps.config.requestTimeoutMs,
     });
-    if (!deps.mayConnect()) {
+    if (!deps.mayConnect('requests')) {
       deps.log.debug('Network', `send, request [${head.seq}] withheld: sending went on hold before it left`);
       const now = deps.clock.now();
       return { type: 'transport.failed', withheld: true, reason: 'withheld', seq: head.seq, elapsedMs: 0, createdAt: head.createdAt, completedAt: now, queueLength };

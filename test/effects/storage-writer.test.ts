@@ -70,7 +70,7 @@ describe('StorageWriter', () => {
     expect(h.writes).toEqual([[set('early')]]);
   });
 
-  it('logs a failed write and goes on', async () => {
+  it('logs a failed write, keeps its group in front and never writes a later group over it', async () => {
     const h = recordingHandle({ fail: true });
     const lines: string[] = [];
     const w = new StorageWriter(createLogger({ console: false, listener: (m) => lines.push(m) }));
@@ -79,8 +79,36 @@ describe('StorageWriter', () => {
     await w.drain();
     w.push([set('b')]);
     await w.drain();
-    expect(h.writes).toHaveLength(2);
+    // Every attempt carries the failed group first: the disk only ever gets a prefix.
+    expect(h.writes).toEqual([[set('a')], [set('a'), set('b')]]);
     expect(lines.filter((l) => l.includes('[Storage] write, failed to persist'))).toHaveLength(2);
+    expect(w.failures).toBe(2);
+  });
+
+  it('a group that failed is written once the storage works again, before anything later', async () => {
+    let failing = true;
+    const writes: StorageOp[][] = [];
+    const handle: StorageHandle = {
+      read: async () => ({ kv: {}, queues: { requests: [], events: [] }, corrupt: 0 }),
+      write: async (ops) => {
+        if (failing) throw new Error('disk full');
+        writes.push([...ops]);
+      },
+      close: async () => undefined,
+    };
+    const w = new StorageWriter(createLogger({ console: false }));
+    w.attach(handle);
+    w.push([{ op: 'append', queue: 'requests', seq: 1, data: 'r1' }, { op: 'remove', queue: 'events', seqs: [1, 2] }]);
+    await w.drain();
+    failing = false;
+    // drain() alone tries again.
+    await w.drain();
+    w.push([{ op: 'remove', queue: 'requests', seqs: [1] }]);
+    await w.drain();
+    expect(writes).toEqual([
+      [{ op: 'append', queue: 'requests', seq: 1, data: 'r1' }, { op: 'remove', queue: 'events', seqs: [1, 2] }],
+      [{ op: 'remove', queue: 'requests', seqs: [1] }],
+    ]);
   });
 
   it('drain resolves at once when idle', async () => {

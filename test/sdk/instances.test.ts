@@ -80,3 +80,41 @@ describe('chartly/node', () => {
     await d.shutdown();
   });
 });
+
+describe('shutdown', () => {
+  it('is idempotent: a second call waits for the first; an instance made meanwhile on the same store sees everything', async () => {
+    const { fileStorage } = await import('../../src/adapters/storage/file.js');
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'chartly-shutdown-'));
+    try {
+      const a = await makeSdk(DEAD_URL, { storage: fileStorage(dir), appKey: 'sd' });
+      for (let i = 0; i < 50; i++) a.countly.events.record(`e${i}`);
+      const first = a.countly.shutdown();
+      const second = a.countly.shutdown();
+      // Made while the first is still shutting down: it waits for the storage, not memory.
+      const b = await makeSdk(DEAD_URL, { storage: fileStorage(dir), appKey: 'sd' });
+      await Promise.all([first, second]);
+      expect(b.warnings()).toEqual([]);
+      expect(b.countly.getState().queue.events).toBe(50);
+      await b.countly.shutdown();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('init right after shutdown() (not awaited) gets a new shared instance on the same storage', async () => {
+    const storage = memoryStorage();
+    const a = init({ url: DEAD_URL, appKey: 'shared-c', storage, clock: simulatedClock(), manualSessions: true });
+    await a.ready;
+    a.events.record('kept');
+    const closing = a.shutdown();
+    const b = init({ url: DEAD_URL, appKey: 'shared-c', storage, clock: simulatedClock(), manualSessions: true });
+    expect(b).not.toBe(a);
+    await closing;
+    await b.ready;
+    expect(b.getState().queue.events).toBe(1);
+    await resetSharedInstance();
+  });
+});

@@ -47,3 +47,21 @@ describe('settings arriving mid-session', () => {
     ]);
   });
 });
+
+describe('networking turned off by the server', () => {
+  it('comes back with a later download (the download is not blocked by it), and requests go out again', async () => {
+    local.server.configure({ behaviorSettings: { scui: 0.04, networking: false } });
+    const { countly, clock } = await local.sdk({ disableBehaviorSettingsUpdates: false });
+    await local.server.waitFor((r) => r.filter((x) => x.path === '/o/sdk').length === 1);
+    await tick();
+    countly.events.record('while-off');
+    await countly.queue.flush();
+    expect(local.server.received.filter((r) => r.path === '/i')).toEqual([]);
+    local.server.configure({ behaviorSettings: { scui: 0.04, networking: true } });
+    for (let s = 0; s < 144; s++) clock.advance(1000);
+    await local.server.waitFor((r) => r.filter((x) => x.path === '/o/sdk').length === 2);
+    await tick();
+    await countly.queue.flush();
+    expect(local.server.events().map((e) => e.key)).toEqual(['while-off']);
+  });
+});
