@@ -5,6 +5,7 @@
  */
 import type { AnyStateMachine } from 'xstate';
 import type { Platform } from './adapters/types.js';
+import { isForegroundNow } from './adapters/platform/hooks.js';
 import type { ActorName } from './api/context.js';
 import type { ResolvedConfig } from './config.js';
 import type { Instant, WireEvent } from './domain/types.js';
@@ -45,14 +46,6 @@ export interface FeatureBootContext {
 }
 
 const consentAtBoot = (b: FeatureBootContext) => initialConsent(b.config, b.settings);
-
-function foregroundAtBoot(platform: Platform): boolean {
-  try {
-    return platform.isForeground?.() !== false;
-  } catch {
-    return true;
-  }
-}
 
 export interface Feature {
   name: ActorName;
@@ -97,7 +90,7 @@ export const features: readonly Feature[] = [
     file: 'events.machine',
     machine: eventsMachine,
     listensTo: eventsListensTo,
-    input: (b) => eventsInputFrom(b.config, b.storedEvents, consentAtBoot(b), { settings: b.settings, foreground: foregroundAtBoot(b.platform), storedOwner: b.clearedIdentity }),
+    input: (b) => eventsInputFrom(b.config, b.storedEvents, consentAtBoot(b), { settings: b.settings, foreground: isForegroundNow(b.platform), storedOwner: b.clearedIdentity }),
   },
   {
     name: 'views',

@@ -17,7 +17,7 @@ import type { ActorName, ApiContext, RecordFields } from './api/context.js';
 import { resolveConfig, normalizeServerUrl, type ResolvedConfig } from './config.js';
 import { metricsParam } from './domain/metrics.js';
 import { RequestQueue } from './domain/request-queue.js';
-import { ConsentFeatures, type ConsentState, type Instant } from './domain/types.js';
+import type { Instant } from './domain/types.js';
 import type { Broadcast, Command } from './effects/commands.js';
 import type { EffectDeps, Identity, SdkEvent } from './effects/deps.js';
 import { EventStore } from './effects/event-store.js';
@@ -699,9 +699,6 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function randomId(): string {
   return globalThis.crypto.randomUUID();
 }
-
-export const allGiven = (given: boolean): ConsentState =>
-  Object.fromEntries(ConsentFeatures.map((f) => [f, given])) as unknown as ConsentState;
 
 /** Builds the public object of an instance. */
 export function createCountly(config: CountlyConfig): Countly {

@@ -23,6 +23,7 @@
  * the nearest second, and carries the difference to the next one. So the parts of a
  * session always add up to its length rounded to the second.
  */
+import { isForegroundNow } from '../adapters/platform/hooks.js';
 import { and, assign, enqueueActions, setup } from 'xstate';
 import type { Platform } from '../adapters/types.js';
 import type { ResolvedConfig } from '../config.js';
@@ -115,12 +116,7 @@ const MODULE = 'Sessions';
 
 /** The session input from the resolved config and the platform at boot. */
 export function sessionInputFrom(config: ResolvedConfig, platform: Platform, consent: ConsentState, boot?: SessionBoot): SessionInput {
-  let foreground = true;
-  try {
-    foreground = platform.isForeground?.() !== false;
-  } catch {
-    // A platform hook that throws must not stop the SDK: in the foreground then.
-  }
+  const foreground = isForegroundNow(platform);
   return {
     mode: config.manualSessions === 'hybrid' ? 'hybrid' : config.manualSessions ? 'manual' : 'automatic',
     updateIntervalSeconds: config.sessionUpdateIntervalSeconds,

@@ -17,6 +17,7 @@
  * flag (it restarts paused, clock stopped) and `addSegmentation*` adds to the end event of
  * the restarted view.
  */
+import { isForegroundNow, orientationNow } from '../adapters/platform/hooks.js';
 import { enqueueActions, setup } from 'xstate';
 import type { Orientation, Platform } from '../adapters/types.js';
 import type { Limits, ResolvedConfig } from '../config.js';
@@ -162,14 +163,8 @@ const MODULE = 'Views';
 
 /** The view input from the resolved config and the platform at boot. */
 export function viewInputFrom(config: ResolvedConfig, platform: Platform, consent: ConsentState, boot?: ViewBoot): ViewInput {
-  let foreground = true;
-  let orientation: Orientation | null = null;
-  try {
-    foreground = platform.isForeground?.() !== false;
-    orientation = platform.orientation?.() ?? null;
-  } catch {
-    // A platform hook that throws must not stop the SDK.
-  }
+  const foreground = isForegroundNow(platform);
+  const orientation = orientationNow(platform);
   return {
     platformName: platform.name,
     consent,
