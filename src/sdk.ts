@@ -33,7 +33,7 @@ import type { Countly, CountlyConfig } from './types.js';
 import { features, type FeatureBootContext } from './features.js';
 import { selectState } from './select-state.js';
 import { createQueueApi } from './api/queue.js';
-import { deviceIdInputFrom, initialIdentityOf } from './machines/device-id.machine.js';
+import { deviceIdInputFrom } from './machines/device-id.machine.js';
 import { deviceIdAtInit, isTemporaryMarker } from './domain/device-id-init.js';
 import { createEventsApi } from './api/events.js';
 import { createSessionsApi } from './api/sessions.js';
@@ -258,8 +258,9 @@ class CountlyInstance {
       this.log.error('Init', `createCountly, the platform's urlDeviceId hook failed: ${String(error)}`);
     }
     const deviceIdInput = deviceIdInputFrom(this.config, kv, { urlDeviceId }, { generated: generatedId });
-    const initialIdentity = initialIdentityOf(deviceIdInput);
+    // The truth table once: the identity every actor starts with, and what it replaced.
     const init = deviceIdAtInit(deviceIdInput);
+    const initialIdentity = { deviceId: init.deviceId, deviceIdType: init.deviceIdType };
     const cleared = init.cleared;
     // spec: Device ID Management — offline data of an earlier run that will not go out under
     // a real ID (its placeholder requests are removed) is orphaned: its stored events too.
