@@ -73,7 +73,7 @@ export interface WireEvent {
 
 /** The moment a call was made, fixed by the API layer (machines never read a clock). */
 export interface Instant {
-  /** unique millisecond timestamp (spec: Recording Time of Data) */
+  /** millisecond timestamp, non-decreasing and unique within a few ms of the clock (spec: Recording Time of Data; see protocol/time.ts) */
   timestamp: number;
   /** local hour 0-23 */
   hour: number;
@@ -81,4 +81,14 @@ export interface Instant {
   dow: number;
   /** timezone offset in minutes, east positive (120 for UTC+2) */
   tz: number;
+}
+
+/**
+ * What the platform says about the app, read once at boot into plain data (machines never
+ * call a platform hook): its name, whether the app is in the foreground, its orientation.
+ */
+export interface PlatformFacts {
+  readonly name: string;
+  readonly foreground: boolean;
+  readonly orientation: 'portrait' | 'landscape' | null;
 }

@@ -38,7 +38,9 @@ export type RequestQueueCommand =
   | { type: 'requests.removeDeviceId'; deviceId: string }
   | { type: 'requests.clear' }
   | { type: 'requests.replaceAppKey' }
-  | { type: 'requests.removeOtherAppKeys' };
+  | { type: 'requests.removeOtherAppKeys' }
+  /** spec: Queue Size Limit — keep at most `max` requests, dropping the oldest (at boot, or on the server's `rqs`). */
+  | { type: 'requests.setMaxSize'; max: number; reason: 'boot' | 'settings' };
 
 /** The persisted event queue: the events machine mirrors it and asks for writes. */
 export type EventStoreCommand =
@@ -54,7 +56,7 @@ export type KeyValueCommand =
 /** The request processor's I/O. */
 export type TransportCommand =
   /** Send the head of the request queue (the effect reads it, drops it if too old, sends it). */
-  | { type: 'transport.sendHead' }
+  | { type: 'transport.sendHead'; dropAgeHours: number }
   /** Remove a delivered request from the queue. */
   | { type: 'requests.remove'; seq: number };
 

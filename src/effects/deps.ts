@@ -4,6 +4,7 @@ import type { ResolvedConfig } from '../config.js';
 import type { RequestQueue } from '../domain/request-queue.js';
 import type { DeviceIdType, Instant } from '../domain/types.js';
 import type { Logger } from '../log.js';
+import type { Hold } from '../domain/holds.js';
 import type { Broadcast, Command, EffectResult, RecordInternalEventCommand } from './commands.js';
 import type { EventStore } from './event-store.js';
 import type { StorageWriter } from './storage-writer.js';
@@ -34,15 +35,8 @@ export interface EffectDeps {
   instant(): Instant;
   /** The server URL, which `setServerUrl` can change at run time. */
   serverUrl(): string;
-  /**
-   * False while sending is on hard hold, checked again right before bytes leave, so nothing
-   * started before a hold goes out after it. `requests` (the queue): temporary ID, offline,
-   * networking disabled. `settings` (the behavior-settings download): temporary ID and
-   * offline only — the download is how `networking: true` ever comes back.
-   */
-  mayConnect(purpose: 'requests' | 'settings'): boolean;
-  /** Requests older than this many hours are dropped before sending; 0 = never. */
-  dropAgeHours(): number;
+  /** The request processor's holds now (`blocks(holds, purpose)` in `domain/holds.ts` decides). */
+  holds(): readonly Hold[];
   /**
    * The `metrics` param (JSON) of a `begin_session`, read from the platform at the call
    * (spec: Device Metrics). Never throws: a failing platform gives no platform metrics.

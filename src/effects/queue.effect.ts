@@ -12,6 +12,7 @@ const QUEUE_COMMANDS = new Set<Command['type']>([
   'requests.clear',
   'requests.replaceAppKey',
   'requests.removeOtherAppKeys',
+  'requests.setMaxSize',
 ]);
 const isQueueCommand = (c: Command): c is RequestQueueCommand => QUEUE_COMMANDS.has(c.type);
 
@@ -58,6 +59,18 @@ function perform(c: RequestQueueCommand, deps: EffectDeps): StorageOp[] {
       );
     case 'requests.removeOtherAppKeys':
       return queue.rewrite((r) => (parseStoredRequest(r.data).appKey === config.appKey ? undefined : null));
+    case 'requests.setMaxSize': {
+      const { evicted, ops } = queue.setMaxSize(c.max);
+      if (evicted.length > 0) {
+        deps.log.warning(
+          'RequestQueue',
+          c.reason === 'boot'
+            ? `createCountly, ${evicted.length} stored request(s) over the queue limit of ${c.max} dropped, oldest first`
+            : `settings, queue limit lowered to ${c.max}, dropped ${evicted.length} request(s)`,
+        );
+      }
+      return ops;
+    }
   }
 }
 

@@ -5,19 +5,12 @@ import { broadcastEffect } from './broadcast.effect.js';
 import { logEffect } from './log.effect.js';
 import { queueEffect } from './queue.effect.js';
 import { eventStoreEffect, keyValueEffect } from './storage.effect.js';
-import { transportEffect } from './transport.effect.js';
-import { settingsEffect } from './settings.effect.js';
 
-/** Every effect of the SDK, in the order they see each command. */
-export const defaultEffects: readonly Effect[] = [
-  logEffect,
-  queueEffect,
-  eventStoreEffect,
-  keyValueEffect,
-  transportEffect,
-  settingsEffect,
-  broadcastEffect,
-];
+/**
+ * The core's effects, in the order they see each command; the features' own effects
+ * (`defineFeature({ effects })`) run between these and the broadcast effect, which is last.
+ */
+export const coreEffects: readonly Effect[] = [logEffect, queueEffect, eventStoreEffect, keyValueEffect, broadcastEffect];
 
 /**
  * Merges the effects into one stream of results. Each effect catches its own I/O errors
@@ -25,7 +18,7 @@ export const defaultEffects: readonly Effect[] = [
  * an effect's outer stream is logged and the effect is re-subscribed, so one failing effect
  * never stops the pipeline.
  */
-export function runEffects(cmd$: Observable<Command>, deps: EffectDeps, effects: readonly Effect[] = defaultEffects): Observable<SdkEvent> {
+export function runEffects(cmd$: Observable<Command>, deps: EffectDeps, effects: readonly Effect[] = coreEffects): Observable<SdkEvent> {
   return merge(
     ...effects.map((effect, index) =>
       effect(cmd$, deps).pipe(

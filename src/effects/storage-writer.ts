@@ -11,18 +11,24 @@ import type { Logger } from '../log.js';
  */
 export function squash(ops: readonly StorageOp[]): StorageOp[] {
   const out: Array<StorageOp | null> = [];
-  const appended: Record<QueueName, Map<number, number>> = { requests: new Map(), events: new Map() };
+  // Per queue (open set of names: a feature may own a persisted queue).
+  const byQueue = new Map<QueueName, Map<number, number>>();
+  const appendedIn = (queue: QueueName): Map<number, number> => {
+    let m = byQueue.get(queue);
+    if (!m) byQueue.set(queue, (m = new Map()));
+    return m;
+  };
   for (const op of ops) {
     switch (op.op) {
       case 'append': {
-        const earlier = appended[op.queue].get(op.seq);
+        const earlier = appendedIn(op.queue).get(op.seq);
         if (earlier !== undefined) out[earlier] = null; // overwritten within the group
-        appended[op.queue].set(op.seq, out.length);
+        appendedIn(op.queue).set(op.seq, out.length);
         out.push(op);
         break;
       }
       case 'update': {
-        const at = appended[op.queue].get(op.seq);
+        const at = appendedIn(op.queue).get(op.seq);
         if (at === undefined) out.push(op);
         else out[at] = { op: 'append', queue: op.queue, seq: op.seq, data: op.data };
         break;
@@ -31,18 +37,18 @@ export function squash(ops: readonly StorageOp[]): StorageOp[] {
         // The append is dropped; the remove stays (it is tiny — a run of seqs is written as
         // its two ends) because an entry with that seq may exist from before the group.
         for (const seq of op.seqs) {
-          const at = appended[op.queue].get(seq);
+          const at = appendedIn(op.queue).get(seq);
           if (at !== undefined) {
             out[at] = null;
-            appended[op.queue].delete(seq);
+            appendedIn(op.queue).delete(seq);
           }
         }
         out.push(op);
         break;
       }
       case 'clear': {
-        for (const at of appended[op.queue].values()) out[at] = null;
-        appended[op.queue].clear();
+        for (const at of appendedIn(op.queue).values()) out[at] = null;
+        appendedIn(op.queue).clear();
         out.push(op);
         break;
       }

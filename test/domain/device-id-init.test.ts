@@ -24,7 +24,7 @@ import {
 } from '../../src/domain/device-id-init.js';
 import { TEMPORARY_DEVICE_ID, type DeviceIdType } from '../../src/domain/types.js';
 import { createLogger } from '../../src/log.js';
-import { deviceIdInputFrom, deviceIdMachine, initialIdentityOf, type DeviceIdCommand } from '../../src/machines/device-id.machine.js';
+import { deviceIdInputFrom, deviceIdMachine, initialIdentityOf, type DeviceIdCommand } from '../../src/features/device-id/machine.js';
 
 interface Cell {
   outcome: InitOutcome;

@@ -4,7 +4,7 @@
  */
 import type { InspectionEvent } from 'xstate';
 import { afterEach, describe, expect, it } from 'vitest';
-import { features } from '../../src/features.js';
+import { features } from '../../src/features/index.js';
 import { makeSdk, DEAD_URL, type TestSdk } from '../helpers/sdk.js';
 
 const open: TestSdk[] = [];

@@ -9,7 +9,7 @@ import type { Platform } from '../../src/adapters/types.js';
 import { resolveConfig } from '../../src/config.js';
 import type { LogLevel } from '../../src/domain/types.js';
 import { createLogger } from '../../src/log.js';
-import { metricsReader } from '../../src/sdk.js';
+import { metricsReader } from '../../src/runtime/metrics-reader.js';
 import type { CountlyConfig } from '../../src/types.js';
 
 function reader(platform: Platform, config: Partial<CountlyConfig> = {}) {

@@ -1,0 +1,34 @@
+/**
+ * The one hold rule: what may go out while sending is paused. Used by the request processor
+ * (whether to ask for the head) and by the effects (checked again right before bytes leave,
+ * so nothing started before a hold goes out after it).
+ */
+
+/** Why sending is paused. Every hold but `backoff` is "hard": even `queue.flush()` respects it. */
+export type Hold = 'temporary-id' | 'offline' | 'networking-disabled' | 'backoff' | 'booting';
+
+export const HOLDS: readonly Hold[] = Object.freeze(['temporary-id', 'offline', 'networking-disabled', 'backoff', 'booting'] as const);
+
+export const isHold = (value: unknown): value is Hold => HOLDS.includes(value as Hold);
+
+/**
+ * - `send`: the processor's own sends — any hold pauses them.
+ * - `flush`: `queue.flush()` and a send already started — the backoff pause is skipped, a hard hold is not.
+ * - `settings`: the behavior-settings download — only temporary-ID and offline mode stop it
+ *   (spec: "If temporary id is enabled, SDK Behavior Settings fetches must be omitted"); the
+ *   download is how the server's `networking: true` ever comes back, and it runs at boot.
+ */
+export type Purpose = 'send' | 'flush' | 'settings';
+
+const SETTINGS_BLOCKERS: readonly Hold[] = ['temporary-id', 'offline'];
+
+export function blocks(holds: readonly Hold[], purpose: Purpose): boolean {
+  switch (purpose) {
+    case 'send':
+      return holds.length > 0;
+    case 'flush':
+      return holds.some((h) => h !== 'backoff');
+    case 'settings':
+      return holds.some((h) => SETTINGS_BLOCKERS.includes(h));
+  }
+}

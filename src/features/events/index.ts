@@ -1,0 +1,20 @@
+/** Events (spec: Events): the event queue, timed events, filters and limits. */
+import { initialConsent } from '../../domain/consent.js';
+import { defineFeature } from '../define.js';
+import { createEventsApi } from './api.js';
+import { eventsInputFrom, eventsListensTo, eventsMachine } from './machine.js';
+
+export const eventsFeature = defineFeature({
+  name: 'events',
+  model: 'events',
+  machine: eventsMachine,
+  input: (b) =>
+    eventsInputFrom(b.config, [...b.storedEvents], initialConsent(b.config, b.settings), {
+      settings: b.settings,
+      foreground: b.platform.foreground,
+      storedOwner: b.clearedIdentity,
+    }),
+  // `event.record`: events other features record (views, orientation, ...).
+  listensTo: [...eventsListensTo, 'event.record'],
+  api: (ctx) => ({ events: createEventsApi(ctx) }),
+});

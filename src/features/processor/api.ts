@@ -1,0 +1,59 @@
+import type { FeatureContext } from '../define.js';
+import { eventsFeature } from '../events/index.js';
+import type { requestProcessorMachine } from './machine.js';
+import { param } from '../../log.js';
+import type { Countly } from '../../types.js';
+
+const BASE_PARAMS = new Set(['app_key', 'device_id', 'timestamp', 'hour', 'dow', 'tz', 'sdk_version', 'sdk_name', 'av', 't', 'rr', 'checksum', 'checksum256']);
+
+/** `countly.queue`: flush and the spec's queue operations (spec: Queue Operations). */
+export function createQueueApi(ctx: FeatureContext<typeof requestProcessorMachine>): Countly['queue'] {
+  const { log } = ctx;
+  return {
+    flush() {
+      log.info('Queue', 'flush, combining events and sending every queued request');
+      return ctx.flush().catch((error: unknown) => {
+        log.error('Queue', `flush, failed: ${String(error)}`);
+      });
+    },
+    flushQueues() {
+      log.info('Queue', 'flushQueues, discarding the request and event queues');
+      ctx.sendTo(eventsFeature, { type: 'events.discardQueue' });
+      ctx.command({ type: 'requests.clear' });
+    },
+    replaceAllAppKeysWithCurrent() {
+      log.info('Queue', 'replaceAllAppKeysWithCurrent, rewriting queued requests to the current app key');
+      ctx.command({ type: 'requests.replaceAppKey' });
+    },
+    removeDifferentAppKeys() {
+      log.info('Queue', 'removeDifferentAppKeys, removing queued requests of other app keys');
+      ctx.command({ type: 'requests.removeOtherAppKeys' });
+    },
+    addDirectRequest(params: Record<string, string>) {
+      log.info('Queue', `addDirectRequest, params ${param(params)}`);
+      if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+        log.warning('Queue', 'addDirectRequest, params must be an object of strings; call ignored');
+        return;
+      }
+      const consent = ctx.state().consent;
+      if (consent.required && !Object.values(consent.given).some(Boolean)) {
+        // spec: Queue Operations — ignored when consent is required and none is given.
+        log.warning('Queue', 'addDirectRequest, consent is required and none is given; call ignored');
+        return;
+      }
+      const clean: Record<string, string> = {};
+      for (const [k, v] of Object.entries(params)) {
+        if (BASE_PARAMS.has(k)) {
+          log.warning('Queue', `addDirectRequest, param ${param(k)} is set by the SDK and was dropped`);
+        } else if (typeof v === 'string') clean[k] = v;
+        else if (typeof v === 'number' || typeof v === 'boolean') clean[k] = String(v);
+        else log.warning('Queue', `addDirectRequest, value of ${param(k)} is not a string and was dropped`);
+      }
+      if (Object.keys(clean).length === 0) {
+        log.warning('Queue', 'addDirectRequest, no usable params; call ignored');
+        return;
+      }
+      ctx.command({ type: 'request.enqueue', params: clean, at: ctx.now() });
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import { catchError, concat, defer, filter, from, mergeMap, of, type Observable } from 'rxjs';
+import { buildHttpRequest, requestAgeHours } from '../../protocol/request.js';
+import type { Command, TransportCommand } from '../../effects/commands.js';
+import type { Effect, EffectDeps, SdkEvent } from '../../effects/deps.js';
+import { blocks } from '../../domain/holds.js';
+
+const isTransportCommand = (c: Command): c is TransportCommand => c.type === 'transport.sendHead' || c.type === 'requests.remove';
+
+/** Drops heads older than the drop age (spec: Request Drop by Age). */
+function dropStaleHeads(deps: EffectDeps, hours: number): number {
+  if (hours <= 0) return 0;
+  let dropped = 0;
+  for (let head = deps.queue.peek(); head; head = deps.queue.peek()) {
+    const age = requestAgeHours(head.data, deps.clock.now());
+    if (age === null || age <= hours) break;
+    deps.writer.push(deps.queue.remove(head.seq));
+    dropped++;
+  }
+  if (dropped > 0) deps.log.warning('RequestQueue', `send, dropped ${dropped} request(s) older than ${hours} hours`);
+  return dropped;
+}
+
+function sendHead(deps: EffectDeps, dropAgeHours: number): Observable<SdkEvent> {
+  const dropped = dropStaleHeads(deps, dropAgeHours);
+  const head = deps.queue.peek();
+  const queueLength = deps.queue.length;
+  const changed: SdkEvent[] = dropped > 0 ? [{ type: 'queue.changed', requests: queueLength, events: deps.eventStore.size }] : [];
+  if (!head) return from([...changed, { type: 'transport.idle' as const, queueLength }]);
+  const started = deps.clock.now();
+  const attempt = async (): Promise<SdkEvent> => {
+    const request = await buildHttpRequest({
+      baseUrl: deps.serverUrl(),
+      stored: head.data,
+      remaining: queueLength - 1,
+      salt: deps.config.salt,
+      httpPostForced: deps.config.httpPostForced,
+      customHeaders: deps.config.customHeaders,
+      timeoutMs: deps.config.requestTimeoutMs,
+    });
+    if (blocks(deps.holds(), 'flush')) {
+      deps.log.debug('Network', `send, request [${head.seq}] withheld: sending went on hold before it left`);
+      const now = deps.clock.now();
+      return { type: 'transport.failed', withheld: true, reason: 'withheld', seq: head.seq, elapsedMs: 0, createdAt: head.createdAt, completedAt: now, queueLength };
+    }
+    deps.log.debug('Network', `send, ${request.method} ${request.url} (${queueLength} queued)`);
+    const result = await deps.transport.send(request);
+    const completedAt = deps.clock.now();
+    const base = { seq: head.seq, elapsedMs: result.elapsedMs, createdAt: head.createdAt, completedAt, queueLength };
+    if (result.kind === 'response') {
+      deps.log.debug('Network', `send, answered ${result.status} in ${result.elapsedMs} ms: ${result.body.slice(0, 200)}`);
+      return { type: 'transport.succeeded', status: result.status, body: result.body, ...base };
+    }
+    const reason = result.kind === 'timeout' ? 'timeout' : `network error: ${result.message}`;
+    deps.log.debug('Network', `send, failed: ${reason}`);
+    return { type: 'transport.failed', reason, ...base };
+  };
+  const failed = (error: unknown): Observable<SdkEvent> =>
+    of({
+      type: 'transport.failed',
+      seq: head.seq,
+      reason: `send failed: ${String(error)}`,
+      elapsedMs: deps.clock.now() - started,
+      createdAt: head.createdAt,
+      completedAt: deps.clock.now(),
+      queueLength,
+    });
+  return concat(from(changed), defer(() => from(attempt())).pipe(catchError(failed)));
+}
+
+/** The request processor's I/O: send the head of the queue, remove delivered requests. */
+export const transportEffect: Effect = (cmd$, deps) =>
+  cmd$.pipe(
+    filter(isTransportCommand),
+    mergeMap((c): Observable<SdkEvent> => {
+      if (c.type === 'requests.remove') {
+        deps.writer.push(deps.queue.remove(c.seq));
+        return of({ type: 'queue.changed', requests: deps.queue.length, events: deps.eventStore.size });
+      }
+      return sendHead(deps, c.dropAgeHours);
+    }),
+  );

@@ -1,0 +1,31 @@
+/** The request processor (spec: Request Queue): sends the queue head, one at a time, under holds. */
+import { defineFeature } from '../define.js';
+import { createQueueApi } from './api.js';
+import { transportEffect } from './effect.js';
+import { requestProcessorListensTo, requestProcessorMachine } from './machine.js';
+
+export const processorFeature = defineFeature({
+  name: 'processor',
+  model: 'processor',
+  machine: requestProcessorMachine,
+  input: (b) => {
+    const { rqs, dort } = b.settings;
+    return {
+      retryCooldownMs: b.config.retryCooldownSeconds * 1000,
+      queueLength: b.queueLength,
+      holds: ['booting'] as const,
+      // spec: SDK Behavior Settings — developer settings < behavior settings (a server `dort: 0` disables dropping).
+      maxQueueSize: typeof rqs === 'number' && Number.isInteger(rqs) && rqs > 0 ? rqs : b.config.maxRequestQueueSize,
+      dropAgeHours: typeof dort === 'number' && Number.isFinite(dort) && dort >= 0 ? dort : b.config.requestDropAgeHours,
+    };
+  },
+  listensTo: [...requestProcessorListensTo, 'transport.succeeded', 'transport.failed', 'transport.idle', 'queue.changed'],
+  effects: [transportEffect],
+  select: (snapshot) => ({
+    processor: {
+      state: snapshot === undefined ? 'stopped' : typeof snapshot.value === 'string' ? snapshot.value : JSON.stringify(snapshot.value),
+      holds: snapshot ? [...snapshot.context.holds] : [],
+    },
+  }),
+  api: (ctx) => ({ queue: createQueueApi(ctx) }),
+});

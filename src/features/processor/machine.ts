@@ -1,0 +1,386 @@
+/**
+ * The request processor: takes the head of the persisted request queue, sends it, and
+ * removes it only once it was delivered — one request at a time, in queue order
+ * (spec: Request Queue). It does no I/O: it asks the transport effect for the head
+ * (`transport.sendHead`), hears back `transport.succeeded` / `transport.failed` /
+ * `transport.idle`, and asks for the removal (`requests.remove`).
+ *
+ * States (see docs/request-processor.md):
+ * - `deciding`   transient: picks `held`, `sending` or `idle` from the context
+ * - `idle`       nothing known to send; woken by `queue.changed`
+ * - `sending`    exactly one `transport.sendHead` outstanding; everything else is remembered
+ * - `coolingDown` after a failed send, waits `retryCooldown`, then tries the same head again
+ * - `held`       a hold blocks sending (temporary ID, offline, networking disabled, booting, backoff)
+ */
+import { assign, enqueueActions, setup } from 'xstate';
+import type { Broadcast, Command, EffectResult } from '../../effects/commands.js';
+import { classifyResult } from '../../domain/response.js';
+import { blocks, isHold, type Hold } from '../../domain/holds.js';
+
+export { HOLDS, isHold, type Hold } from '../../domain/holds.js';
+
+export interface RequestProcessorInput {
+  /** Cool-down after a failed send before the same request is tried again (spec: Request Queue). */
+  retryCooldownMs: number;
+  /** Requests queued at boot. */
+  queueLength: number;
+  /** Holds active at boot (the SDK starts with `booting`). */
+  holds?: readonly Hold[];
+  /** The queue limit at boot (config, or the stored/provided `rqs`): a longer stored queue is cut at start. */
+  maxQueueSize?: number;
+  /** Requests older than this many hours are dropped before sending; 0 = never (config, or `dort`). */
+  dropAgeHours?: number;
+  /** The server's `networking: false` is known at boot. */
+  networkingDisabled?: boolean;
+}
+
+/** A running `queue.flush()`. */
+export interface PendingFlush {
+  readonly flushId: number;
+  /** Requests delivered by sends this flush covered. */
+  readonly delivered: number;
+  /**
+   * Whether a send started since the flush was asked for. A flush covers only sends that
+   * start after it: the result of a send already under way when it arrived does not end it.
+   */
+  readonly armed: boolean;
+}
+
+export interface RequestProcessorContext {
+  retryCooldownMs: number;
+  /** Active holds, in the order they arrived, without duplicates. */
+  holds: Hold[];
+  /** Requests in the queue, as last reported by the queue effect. */
+  queueLength: number;
+  /**
+   * The queue may hold something to send: set by `queue.changed` with requests, and by every
+   * result (after a delivery the next head may exist; after a failure the head is still
+   * there); cleared when the head is asked for, so an empty answer does not loop.
+   */
+  wake: boolean;
+  /** Running flushes, oldest first. Non-empty only while `sending`. */
+  flushes: PendingFlush[];
+  /** Requests delivered since boot. */
+  delivered: number;
+  /** Why the last send failed; `null` once a request was delivered. */
+  lastFailure: string | null;
+  /** When the current backoff pause ends (ms), or `null`. */
+  backoffUntilMs: number | null;
+  /** spec: Request Drop by Age — hours; 0 = never. The server's `dort` (0 too) overrides the config. */
+  dropAgeHours: number;
+  /** The queue limit at boot, announced at start. */
+  bootQueueLimit: number | null;
+}
+
+type QueueChanged = Extract<EffectResult, { type: 'queue.changed' }>;
+type Succeeded = Extract<EffectResult, { type: 'transport.succeeded' }>;
+type Failed = Extract<EffectResult, { type: 'transport.failed' }>;
+type Idle = Extract<EffectResult, { type: 'transport.idle' }>;
+
+export type RequestProcessorEvent =
+  | QueueChanged
+  | Succeeded
+  | Failed
+  | Idle
+  | Extract<Broadcast, { type: 'sending.hold' | 'sending.release' | 'backoff.started' | 'backoff.ended' }>
+  | (Extract<Broadcast, { type: 'settings.updated' }> & { at?: unknown })
+  | { type: 'processor.hold'; reason: Hold }
+  | { type: 'processor.release'; reason: Hold }
+  /** `queue.flush()`: send now, skipping the cool-down and the backoff pause. */
+  | { type: 'processor.flush'; flushId: number };
+
+export type RequestProcessorCommand = Extract<
+  Command,
+  { type: 'transport.sendHead' } | { type: 'requests.remove' } | { type: 'requests.setMaxSize' } | { type: 'log' } | { type: 'broadcast' }
+>;
+
+/** The broadcasts the router must deliver to the request processor. */
+export const requestProcessorListensTo: readonly Broadcast['type'][] = Object.freeze([
+  'sending.hold',
+  'sending.release',
+  'backoff.started',
+  'backoff.ended',
+  'settings.updated',
+] as const);
+
+const MODULE = 'RequestProcessor';
+const DEFAULT_RETRY_COOLDOWN_MS = 60_000;
+
+/** spec: Request Queue — delivered iff 2xx and a JSON object body holding `result`. */
+const classifySucceeded = (e: Succeeded) =>
+  classifyResult({ kind: 'response', status: e.status, body: e.body, elapsedMs: e.elapsedMs });
+
+const hardHeld = (c: RequestProcessorContext): boolean => blocks(c.holds, 'flush');
+
+/** A flush skips the backoff pause, never a hard hold. */
+const blocked = (c: RequestProcessorContext): boolean => blocks(c.holds, c.flushes.length > 0 ? 'flush' : 'send');
+
+const validLimit = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n > 0;
+const validHours = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n >= 0;
+
+const holdOf = (e: RequestProcessorEvent): unknown =>
+  e.type === 'backoff.started' || e.type === 'backoff.ended' ? 'backoff' : (e as { reason?: unknown }).reason;
+
+const finished = (f: PendingFlush, failed: boolean): RequestProcessorCommand => ({
+  type: 'broadcast',
+  event: { type: 'flush.finished', flushId: f.flushId, delivered: f.delivered, failed },
+});
+
+export function initialProcessorContext(input: RequestProcessorInput): RequestProcessorContext {
+  const cooldown = input.retryCooldownMs;
+  const length = input.queueLength;
+  const holds: Hold[] = [];
+  for (const h of input.holds ?? []) if (isHold(h) && !holds.includes(h)) holds.push(h);
+  if (input.networkingDisabled === true && !holds.includes('networking-disabled')) holds.push('networking-disabled');
+  const queueLength = Number.isInteger(length) && length > 0 ? length : 0;
+  return {
+    retryCooldownMs: Number.isFinite(cooldown) && cooldown >= 0 ? cooldown : DEFAULT_RETRY_COOLDOWN_MS,
+    holds,
+    queueLength,
+    wake: queueLength > 0,
+    flushes: [],
+    delivered: 0,
+    lastFailure: null,
+    backoffUntilMs: null,
+    dropAgeHours: validHours(input.dropAgeHours) ? input.dropAgeHours : 0,
+    bootQueueLimit: validLimit(input.maxQueueSize) ? input.maxQueueSize : null,
+  };
+}
+
+export const requestProcessorMachine = setup({
+  types: {
+    context: {} as RequestProcessorContext,
+    events: {} as RequestProcessorEvent,
+    input: {} as RequestProcessorInput,
+    emitted: {} as RequestProcessorCommand,
+  },
+  delays: {
+    retryCooldown: ({ context }) => context.retryCooldownMs,
+  },
+  guards: {
+    isBlocked: ({ context }) => blocked(context),
+    hasWork: ({ context }) => context.wake || context.flushes.length > 0,
+    isHardHeld: ({ context }) => hardHeld(context),
+    isDelivered: ({ event }) => event.type === 'transport.succeeded' && classifySucceeded(event).ok,
+    /** The effect did not send at all: a hard hold arrived before the bytes left. */
+    wasWithheld: ({ event }) => event.type === 'transport.failed' && event.withheld === true,
+    /** A flush that arrived during the failed send still wants its own attempt, at once. */
+    flushWaiting: ({ context }) => !hardHeld(context) && context.flushes.some((f) => !f.armed),
+  },
+  actions: {
+    recordQueueLength: assign(({ event }) => {
+      const requests = (event as QueueChanged).requests;
+      const n = Number.isInteger(requests) && requests > 0 ? requests : 0;
+      return { queueLength: n, wake: n > 0 };
+    }),
+
+    addHold: enqueueActions(({ context, event, enqueue }) => {
+      const reason = holdOf(event);
+      if (!isHold(reason)) {
+        enqueue.emit({ type: 'log', level: 'warning', module: MODULE, message: `hold, unknown reason [${String(reason)}] ignored` });
+        return;
+      }
+      const until = event.type === 'backoff.started' ? event.untilMs : context.backoffUntilMs;
+      enqueue.assign({
+        holds: context.holds.includes(reason) ? context.holds : [...context.holds, reason],
+        backoffUntilMs: until,
+      });
+    }),
+
+    removeHold: enqueueActions(({ context, event, enqueue }) => {
+      const reason = holdOf(event);
+      if (!isHold(reason)) {
+        enqueue.emit({ type: 'log', level: 'warning', module: MODULE, message: `release, unknown reason [${String(reason)}] ignored` });
+        return;
+      }
+      enqueue.assign({
+        holds: context.holds.filter((h) => h !== reason),
+        backoffUntilMs: reason === 'backoff' ? null : context.backoffUntilMs,
+      });
+    }),
+
+    addFlush: assign({
+      flushes: ({ context, event }) => [
+        ...context.flushes,
+        { flushId: (event as { flushId: number }).flushId, delivered: 0, armed: false },
+      ],
+    }),
+
+    /** API: queue.flush() sends nothing while a hard hold is active; it resolves at once. */
+    refuseFlush: enqueueActions(({ context, event, enqueue }) => {
+      const flushId = (event as { flushId: number }).flushId;
+      enqueue.emit({
+        type: 'log',
+        level: 'debug',
+        module: MODULE,
+        message: `flush, nothing sent while held [${context.holds.join(',')}]`,
+      });
+      enqueue.emit(finished({ flushId, delivered: 0, armed: false }, false));
+    }),
+
+    /** Asks for the head. Every running flush now covers this send. */
+    requestHead: enqueueActions(({ context, enqueue }) => {
+      enqueue.assign({ wake: false, flushes: context.flushes.map((f) => (f.armed ? f : { ...f, armed: true })) });
+      enqueue.emit({ type: 'transport.sendHead', dropAgeHours: context.dropAgeHours });
+    }),
+
+    /** spec: Request Queue — removed only after a delivered response. */
+    recordDelivered: enqueueActions(({ context, event, enqueue }) => {
+      const seq = (event as Succeeded).seq;
+      enqueue.emit({ type: 'requests.remove', seq });
+      enqueue.assign({
+        delivered: context.delivered + 1,
+        lastFailure: null,
+        wake: true,
+        flushes: context.flushes.map((f) => (f.armed ? { ...f, delivered: f.delivered + 1 } : f)),
+      });
+    }),
+
+    /** A failed send ends every flush that covered it (API: until ... one send fails). */
+    recordFailure: enqueueActions(({ context, event, enqueue }) => {
+      const e = event as Succeeded | Failed;
+      const verdict = e.type === 'transport.failed' ? { ok: false as const, reason: e.reason } : classifySucceeded(e);
+      const reason = verdict.ok ? 'not delivered' : verdict.reason;
+      enqueue.emit({
+        type: 'log',
+        level: 'debug',
+        module: MODULE,
+        message: `send, request [${e.seq}] not delivered, retrying later: ${reason}`,
+      });
+      for (const f of context.flushes) if (f.armed) enqueue.emit(finished(f, true));
+      enqueue.assign({ lastFailure: reason, wake: true, flushes: context.flushes.filter((f) => !f.armed) });
+    }),
+
+    /** The queue is empty: every flush that covered the read is done. */
+    recordIdle: enqueueActions(({ context, event, enqueue }) => {
+      for (const f of context.flushes) if (f.armed) enqueue.emit(finished(f, false));
+      const n = (event as Idle).queueLength;
+      enqueue.assign({
+        flushes: context.flushes.filter((f) => !f.armed),
+        queueLength: Number.isInteger(n) && n > 0 ? n : 0,
+      });
+    }),
+
+    /** A hard hold arrived during the send: flushes still running end now, not failed. */
+    stopFlushesIfHardHeld: enqueueActions(({ context, enqueue }) => {
+      if (!hardHeld(context) || context.flushes.length === 0) return;
+      enqueue.emit({
+        type: 'log',
+        level: 'debug',
+        module: MODULE,
+        message: `flush, stopped by hold [${context.holds.join(',')}]`,
+      });
+      for (const f of context.flushes) enqueue.emit(finished(f, false));
+      enqueue.assign({ flushes: [] });
+    }),
+
+    /** Not a failure: the head is still there and goes when the hold is released. */
+    recordWithheld: assign({ wake: true }),
+
+    /** spec: Queue Size Limit — a queue stored under a larger limit is cut to this one at once. */
+    cutQueueAtBoot: enqueueActions(({ context, enqueue }) => {
+      if (context.bootQueueLimit !== null) enqueue.emit({ type: 'requests.setMaxSize', max: context.bootQueueLimit, reason: 'boot' });
+    }),
+
+    /**
+     * The server's settings this machine owns (spec: SDK Behavior Settings): `networking`
+     * holds or releases sending, `rqs` sets the queue limit, `dort` the drop age (0 too:
+     * developer settings < behavior settings).
+     */
+    applySettings: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'settings.updated') return;
+      const { networking, rqs, dort } = event.settings as { networking?: unknown; rqs?: unknown; dort?: unknown };
+      if (networking === false && !context.holds.includes('networking-disabled')) enqueue.assign({ holds: [...context.holds, 'networking-disabled'] });
+      if (networking === true && context.holds.includes('networking-disabled')) enqueue.assign({ holds: context.holds.filter((h) => h !== 'networking-disabled') });
+      if (validLimit(rqs)) enqueue.emit({ type: 'requests.setMaxSize', max: rqs, reason: 'settings' });
+      if (validHours(dort) && dort !== context.dropAgeHours) enqueue.assign({ dropAgeHours: dort });
+    }),
+
+    ignoreStrayResult: enqueueActions(({ event, enqueue }) => {
+      enqueue.emit({
+        type: 'log',
+        level: 'debug',
+        module: MODULE,
+        message: `result, [${event.type}] arrived with no send outstanding, ignored`,
+      });
+    }),
+  },
+}).createMachine({
+  id: 'requestProcessor',
+  context: ({ input }) => initialProcessorContext(input),
+  entry: 'cutQueueAtBoot',
+  initial: 'deciding',
+  // Defaults for every state: remember what happened. `idle`, `held` and `coolingDown`
+  // override the events that may let them act.
+  on: {
+    'queue.changed': { actions: 'recordQueueLength' },
+    'sending.hold': { actions: 'addHold' },
+    'processor.hold': { actions: 'addHold' },
+    'backoff.started': { actions: 'addHold' },
+    'sending.release': { actions: 'removeHold' },
+    'processor.release': { actions: 'removeHold' },
+    'backoff.ended': { actions: 'removeHold' },
+    'settings.updated': { actions: 'applySettings' },
+    // While sending, a flush is remembered; it covers the next send.
+    'processor.flush': [{ guard: 'isHardHeld', actions: 'refuseFlush' }, { actions: 'addFlush' }],
+    'transport.succeeded': { actions: 'ignoreStrayResult' },
+    'transport.failed': { actions: 'ignoreStrayResult' },
+    'transport.idle': { actions: 'ignoreStrayResult' },
+  },
+  states: {
+    deciding: {
+      always: [{ guard: 'isBlocked', target: 'held' }, { guard: 'hasWork', target: 'sending' }, { target: 'idle' }],
+    },
+    idle: {
+      on: {
+        'queue.changed': { target: 'deciding', actions: 'recordQueueLength' },
+        'sending.hold': { target: 'deciding', actions: 'addHold' },
+        'processor.hold': { target: 'deciding', actions: 'addHold' },
+        'backoff.started': { target: 'deciding', actions: 'addHold' },
+        'sending.release': { target: 'deciding', actions: 'removeHold' },
+        'processor.release': { target: 'deciding', actions: 'removeHold' },
+        'backoff.ended': { target: 'deciding', actions: 'removeHold' },
+        'settings.updated': { target: 'deciding', actions: 'applySettings' },
+        'processor.flush': [{ guard: 'isHardHeld', actions: 'refuseFlush' }, { target: 'deciding', actions: 'addFlush' }],
+      },
+    },
+    held: {
+      on: {
+        'queue.changed': { target: 'deciding', actions: 'recordQueueLength' },
+        'sending.hold': { target: 'deciding', actions: 'addHold' },
+        'processor.hold': { target: 'deciding', actions: 'addHold' },
+        'backoff.started': { target: 'deciding', actions: 'addHold' },
+        'sending.release': { target: 'deciding', actions: 'removeHold' },
+        'processor.release': { target: 'deciding', actions: 'removeHold' },
+        'backoff.ended': { target: 'deciding', actions: 'removeHold' },
+        'settings.updated': { target: 'deciding', actions: 'applySettings' },
+        // Only the backoff hold can be active here: a flush skips it.
+        'processor.flush': [{ guard: 'isHardHeld', actions: 'refuseFlush' }, { target: 'deciding', actions: 'addFlush' }],
+      },
+    },
+    sending: {
+      entry: 'requestHead',
+      on: {
+        'transport.succeeded': [
+          { guard: 'isDelivered', target: 'deciding', actions: ['recordDelivered', 'stopFlushesIfHardHeld'] },
+          { guard: 'flushWaiting', target: 'deciding', actions: 'recordFailure' },
+          { target: 'coolingDown', actions: ['recordFailure', 'stopFlushesIfHardHeld'] },
+        ],
+        'transport.failed': [
+          { guard: 'wasWithheld', target: 'deciding', actions: ['recordWithheld', 'stopFlushesIfHardHeld'] },
+          { guard: 'flushWaiting', target: 'deciding', actions: 'recordFailure' },
+          { target: 'coolingDown', actions: ['recordFailure', 'stopFlushesIfHardHeld'] },
+        ],
+        'transport.idle': { target: 'deciding', actions: ['recordIdle', 'stopFlushesIfHardHeld'] },
+      },
+    },
+    coolingDown: {
+      // spec: Request Queue — after a failure, a cool-down, then the same request again.
+      after: { retryCooldown: 'deciding' },
+      on: {
+        // API: queue.flush() skips the cool-down.
+        'processor.flush': [{ guard: 'isHardHeld', actions: 'refuseFlush' }, { target: 'deciding', actions: 'addFlush' }],
+      },
+    },
+  },
+});

@@ -1,0 +1,24 @@
+/** Views (spec: Views): manual views, segmentation, background restarts, orientation. */
+import { initialConsent } from '../../domain/consent.js';
+import { defineFeature } from '../define.js';
+import { createViewsApi } from './api.js';
+import { viewInputFrom, viewListensTo, viewMachine } from './machine.js';
+
+export const viewsFeature = defineFeature({
+  name: 'views',
+  model: 'views',
+  machine: viewMachine,
+  input: (b) => viewInputFrom(b.config, b.platform, initialConsent(b.config, b.settings), { idSeed: b.idSeed, settings: b.settings }),
+  listensTo: viewListensTo,
+  stamped: ['view.changed'],
+  select: (snapshot) => {
+    const c = snapshot?.context;
+    return {
+      views: {
+        current: c && c.currentViewId !== '' ? c.currentViewId : null,
+        running: c ? c.running.map((v) => ({ id: v.id, name: v.name, paused: v.paused === true })) : [],
+      },
+    };
+  },
+  api: (ctx) => ({ views: createViewsApi(ctx) }),
+});

@@ -1,0 +1,121 @@
+/**
+ * The boot read: storage and the platform, read once into plain `BootData` before any actor
+ * starts. Corrupt stored records are skipped (and logged), the behavior settings merged in
+ * the spec's precedence, the device-ID truth table run once.
+ */
+import { isLeft } from 'fp-ts/Either';
+import type { Platform, StorageContents, StorageOp } from '../adapters/types.js';
+import { isForegroundNow, orientationNow } from '../adapters/platform/hooks.js';
+import type { ResolvedConfig } from '../config.js';
+import { unwrapProvidedSettings } from '../domain/behavior-settings.js';
+import { deviceIdAtInit, isTemporaryMarker } from '../domain/device-id-init.js';
+import { RequestQueue } from '../domain/request-queue.js';
+import type { Instant, PlatformFacts } from '../domain/types.js';
+import { EventStore } from '../effects/event-store.js';
+import type { BootData } from '../features/define.js';
+import { deviceIdInputFrom } from '../features/device-id/machine.js';
+import type { Logger } from '../log.js';
+import { parseStoredRequest } from '../protocol/request.js';
+
+export const EMPTY_CONTENTS: StorageContents = { kv: {}, queues: { requests: [], events: [] }, corrupt: 0 };
+
+export interface BootResult {
+  readonly data: BootData;
+  readonly queue: RequestQueue;
+  readonly eventStore: EventStore;
+  /** Writes the boot read decided on (corrupt requests removed, orphaned offline events dropped). */
+  readonly ops: readonly StorageOp[];
+}
+
+function parseKv(kv: Readonly<Record<string, string>>, log: Logger): Record<string, unknown> {
+  // No prototype: a stored key named `__proto__` stays an ordinary key.
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(kv)) {
+    try {
+      out[k] = JSON.parse(v);
+    } catch {
+      log.error('Storage', `read, stored value for key [${k}] is corrupt and was skipped`);
+    }
+  }
+  return out;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The platform's facts, each hook read once; a hook that throws reads as its default. */
+export function readPlatformFacts(platform: Platform): PlatformFacts {
+  return { name: platform.name, foreground: isForegroundNow(platform), orientation: orientationNow(platform) };
+}
+
+export interface BootInput {
+  readonly config: ResolvedConfig;
+  readonly log: Logger;
+  readonly platform: Platform;
+  readonly contents: StorageContents;
+  /** The developer's `behaviorSettings` option, as given. */
+  readonly providedSettings: unknown;
+  readonly instant: () => Instant;
+  readonly newId: () => string;
+}
+
+export function readBoot(input: BootInput): BootResult {
+  const { config, log, platform, contents } = input;
+  const ops: StorageOp[] = [];
+  if (contents.corrupt > 0) log.error('Storage', `read, skipped ${contents.corrupt} corrupt stored record(s)`);
+  for (const problem of contents.problems ?? []) log.error('Storage', `read, ${problem}`);
+  const kv = parseKv(contents.kv, log);
+  const decoded = EventStore.decode(contents.queues.events ?? []);
+  let storedEvents = decoded.events;
+  if (decoded.corrupt > 0) log.error('Storage', `read, skipped ${decoded.corrupt} corrupt stored event(s)`);
+  // A stored request must at least name its app and device; anything else is corrupt.
+  const requests = contents.queues.requests ?? [];
+  const usable = requests.filter((e) => {
+    const parsed = parseStoredRequest(e.data);
+    return parsed.appKey !== null && parsed.appKey !== '' && parsed.deviceId !== null && parsed.deviceId !== '';
+  });
+  if (usable.length < requests.length) {
+    log.error('Storage', `read, skipped ${requests.length - usable.length} corrupt stored request(s)`);
+    const good = new Set(usable.map((e) => e.seq));
+    ops.push({ op: 'remove', queue: 'requests', seqs: requests.filter((e) => !good.has(e.seq)).map((e) => e.seq) });
+  }
+  const queue = new RequestQueue(usable, config.maxRequestQueueSize);
+  const eventStore = new EventStore(contents.queues.events ?? []);
+
+  // spec: SDK Behavior Settings — SDK default < dev config < provided SBS < stored SBS.
+  const provided = unwrapProvidedSettings(input.providedSettings);
+  if (isLeft(provided)) log.warning('Init', `createCountly, ${provided.left} and was ignored`);
+  const settings = { ...(isLeft(provided) ? {} : (provided.right as Record<string, unknown>)), ...(isRecord(kv.behaviorSettings) ? kv.behaviorSettings : {}) };
+
+  const generatedId = input.newId();
+  let urlDeviceId: string | undefined;
+  try {
+    urlDeviceId = platform.urlDeviceId?.();
+  } catch (error) {
+    log.error('Init', `createCountly, the platform's urlDeviceId hook failed: ${String(error)}`);
+  }
+  const deviceIdInput = deviceIdInputFrom(config, kv, { urlDeviceId }, { generated: generatedId });
+  // The truth table once: the identity every actor starts with, and what it replaced.
+  const init = deviceIdAtInit(deviceIdInput);
+  // spec: Device ID Management — offline data of an earlier run that will not go out under
+  // a real ID (its placeholder requests are removed) is orphaned: its stored events too.
+  if (init.placeholderRequests === 'remove' && deviceIdInput.stored !== null && isTemporaryMarker(deviceIdInput.stored) && storedEvents.length > 0) {
+    log.warning('DeviceId', `createCountly, ${storedEvents.length} event(s) recorded offline in an earlier run were dropped with its placeholder requests`);
+    storedEvents = [];
+    ops.push(...eventStore.clear());
+  }
+  const data: BootData = {
+    config,
+    stored: kv,
+    storedEvents,
+    platform: readPlatformFacts(platform),
+    urlDeviceId,
+    generatedId,
+    queueLength: queue.length,
+    initialIdentity: { deviceId: init.deviceId, deviceIdType: init.deviceIdType },
+    clearedIdentity: init.cleared ? { deviceId: init.cleared.id, deviceIdType: init.cleared.type } : null,
+    settings,
+    at: input.instant(),
+    idSeed: input.newId(),
+  };
+  return { data, queue, eventStore, ops };
+}

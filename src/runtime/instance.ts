@@ -1,0 +1,293 @@
+/**
+ * One SDK instance: the runtime's small parts — namespace lock, boot read, record buffer, API
+ * context, actors, effect pipeline, router, state store — hosting the registered features
+ * (`src/features/index.ts`). No domain rule lives here.
+ *
+ *   public API → machine event → machine emits command → effect → adapter → result event → machine
+ */
+import { Subject, type Subscription } from 'rxjs';
+import type { AnyActorRef } from 'xstate';
+import type { Clock, Platform, StorageAdapter, StorageHandle, Transport } from '../adapters/types.js';
+import { systemClock } from '../adapters/clock.js';
+import { memoryStorage } from '../adapters/storage/memory.js';
+import { fetchTransport } from '../adapters/transport/fetch.js';
+import { resolveConfig, normalizeServerUrl, type ResolvedConfig } from '../config.js';
+import { createEventIdSource } from '../domain/ids.js';
+import { RequestQueue } from '../domain/request-queue.js';
+import type { Command } from '../effects/commands.js';
+import type { EffectDeps, Identity, SdkEvent } from '../effects/deps.js';
+import { EventStore } from '../effects/event-store.js';
+import { coreEffects, runEffects } from '../effects/run-effects.js';
+import { StorageWriter } from '../effects/storage-writer.js';
+import { features, type ActorName } from '../features/index.js';
+import { createLogger, param, type Logger } from '../log.js';
+import { createInstantSource } from '../protocol/time.js';
+import { Actors, guardInspector } from './actors.js';
+import { createApiContext, type PendingCall } from './api-context-impl.js';
+import type { ApiContext } from './api-context.js';
+import { EMPTY_CONTENTS, readBoot } from './boot.js';
+import { defaultStorage, detectPlatform } from './defaults.js';
+import { metricsReader } from './metrics-reader.js';
+import { claimNamespace, type NamespaceClaim } from './namespace-lock.js';
+import { watchPlatform } from './platform-watch.js';
+import { RecordBuffer } from './record-buffer.js';
+import { createRouter } from './router.js';
+import { selectState } from './select-state.js';
+import { StateStore } from './state-store.js';
+import type { CountlyConfig } from '../types.js';
+
+/** Broadcasts that carry (or get, when delivered) the moment they happened: declared by their features. */
+const STAMPED: ReadonlySet<string> = new Set(features.flatMap((f): readonly string[] => f.stamped ?? []));
+const route = createRouter();
+
+export class CountlyInstance {
+  readonly config: ResolvedConfig;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly platform: Platform;
+  readonly storage: StorageAdapter;
+  readonly transport: Transport;
+  readonly ready: Promise<void>;
+  readonly api: ApiContext;
+  readonly actors = new Actors();
+  readonly store: StateStore;
+  readonly writer: StorageWriter;
+  queue = new RequestQueue();
+
+  private readonly commands = new Subject<Command>();
+  private readonly instant: (reading?: number) => Instant;
+  private readonly eventId: (reading?: number) => string;
+  private readonly records: RecordBuffer;
+  private eventStore = new EventStore();
+  private identity: Identity | null = null;
+  private serverUrl: string;
+  private handle: StorageHandle | null = null;
+  private pending: PendingCall[] = [];
+  private status: 'booting' | 'ready' | 'stopped' = 'booting';
+  private subscriptions: Subscription[] = [];
+  private cleanups: Array<() => void> = [];
+  private flushes = new Map<number, () => void>();
+  private claim: NamespaceClaim | null = null;
+  private closing: Promise<void> | null = null;
+  private nextFlushId = 1;
+
+  constructor(userConfig: CountlyConfig) {
+    const cfg = (typeof userConfig === 'object' && userConfig !== null ? userConfig : {}) as CountlyConfig;
+    this.log = createLogger({ console: cfg.logging === true, listener: typeof cfg.logListener === 'function' ? cfg.logListener : undefined });
+    this.config = resolveConfig(userConfig, this.log);
+    const clock = cfg.clock ?? systemClock();
+    // Every SDK timer first hands over the records buffered in the current run, so a timer
+    // that fires (or a simulated clock advanced in the same run) never overtakes them.
+    this.clock = {
+      now: () => clock.now(),
+      setTimeout: (fn, ms) => clock.setTimeout(() => (this.records.flush(), fn()), ms),
+      clearTimeout: (handle) => clock.clearTimeout(handle),
+    };
+    this.platform = cfg.platform ?? detectPlatform();
+    this.storage = cfg.storage ?? defaultStorage();
+    this.transport = cfg.transport ?? fetchTransport({ now: () => this.clock.now() });
+    this.instant = createInstantSource(() => this.clock.now());
+    this.eventId = createEventIdSource(() => this.clock.now());
+    this.writer = new StorageWriter(this.log);
+    this.serverUrl = this.config.url;
+    this.records = new RecordBuffer({
+      instant: (r) => this.instant(r),
+      eventId: (r) => this.eventId(r),
+      accepting: () => this.status === 'ready' && this.actors.get('events') !== undefined,
+      deliver: (event) => this.actors.get('events')?.send(event),
+    });
+    this.store = new StateStore(() => this.computeState(), () => this.records.flush());
+    this.api = createApiContext(
+      {
+        config: this.config,
+        log: this.log,
+        status: () => this.status,
+        settle: () => this.records.flush(),
+        stamp: () => this.stamp(),
+        instant: () => this.instant(),
+        eventId: () => this.eventId(),
+        newId: randomId,
+        bufferRecord: (fields) => this.records.add(fields, this.clock.now()),
+        sendNow: (target, event) => this.actors.get(target)?.send(event),
+        deliver: (event) => this.deliver(event),
+        commandNow: (command) => this.commands.next(command),
+        snapshot: (target) => this.actors.get(target)?.getSnapshot(),
+        state: () => this.store.get(),
+        flush: () => this.flush(),
+      },
+      this.pending,
+    );
+    this.log.info('Init', `createCountly, url ${param(this.config.url)}, appKey ${param(this.config.appKey)}, storage ${param(this.storage.kind)}, platform ${param(this.platform.name)}`);
+    this.ready = this.boot(cfg).catch((error: unknown) => {
+      // Never reject `ready`: a failed boot is logged and the instance stays inert.
+      this.log.error('Init', `createCountly, initialization failed: ${String(error)}`);
+      this.claim?.release();
+      this.status = 'stopped';
+      this.store.publish();
+    });
+  }
+
+  private async boot(cfg: CountlyConfig): Promise<void> {
+    let contents = EMPTY_CONTENTS;
+    try {
+      this.claim = await claimNamespace(this.storage.id ?? this.storage, this.config.appKey);
+      this.handle = await this.storage.open(this.config.appKey, { onProblem: (message) => this.log.error('Storage', `write, ${message}`) });
+      contents = await this.handle.read();
+    } catch (error) {
+      // Storage that cannot open must not break the host app: run on memory instead.
+      this.log.error('Storage', `open, ${this.storage.kind} storage failed (${String(error)}); falling back to memory storage`);
+      this.handle = await memoryStorage().open(this.config.appKey);
+      contents = await this.handle.read();
+    }
+    if (this.status === 'stopped') return;
+    this.writer.attach(this.handle);
+    const boot = readBoot({ config: this.config, log: this.log, platform: this.platform, contents, providedSettings: cfg.behaviorSettings, instant: () => this.instant(), newId: randomId });
+    this.queue = boot.queue;
+    this.eventStore = boot.eventStore;
+    if (boot.ops.length > 0) this.writer.push([...boot.ops]);
+    // The register that stamps requests holds the truth table's answer before any actor starts.
+    this.identity = boot.data.initialIdentity;
+    const deps: EffectDeps = {
+      config: this.config,
+      log: this.log,
+      transport: this.transport,
+      clock: this.clock,
+      writer: this.writer,
+      queue: this.queue,
+      eventStore: this.eventStore,
+      identity: () => this.identity ?? { deviceId: '', deviceIdType: 'SDK_GENERATED' },
+      instant: this.instant,
+      serverUrl: () => this.serverUrl,
+      holds: () => this.actors.get('processor')?.getSnapshot().context.holds ?? [],
+      metrics: metricsReader(this.platform, this.config, this.log),
+    };
+    const effects = [...coreEffects.slice(0, -1), ...features.flatMap((f) => f.effects ?? []), ...coreEffects.slice(-1)];
+    this.subscriptions.push(
+      runEffects(this.commands, deps, effects).subscribe({
+        next: (event) => this.deliver(event),
+        error: (error: unknown) => this.log.error('Effects', `pipeline, stopped: ${String(error)}`),
+      }),
+    );
+    const host = { clock: this.clock, log: this.log, inspect: guardInspector(cfg.inspect, this.log), command: (c: Command) => this.commands.next(c), changed: () => this.store.publish() };
+    this.actors.start(features, boot.data, host);
+    this.status = 'ready';
+    this.cleanups.push(
+      ...watchPlatform(this.platform, this.log, {
+        lifecycle: (state) => this.actors.get('lifecycle')?.send({ type: state === 'foreground' ? 'lifecycle.foreground' : 'lifecycle.background', at: this.stamp() }),
+        orientation: (mode) => this.actors.get('views')?.send({ type: 'orientation.changed', mode, at: this.stamp() }),
+      }),
+    );
+    for (const call of this.pending.splice(0)) {
+      if (call.kind === 'send') this.actors.get(call.target)?.send(call.event);
+      else if (call.kind === 'broadcast') this.deliver(call.event);
+      else this.commands.next(call.command);
+    }
+    this.actors.get('processor')?.send({ type: 'processor.release', reason: 'booting' });
+    this.store.publish();
+    this.log.info('Init', `createCountly, ready with device ID ${param(this.identity?.deviceId)} and ${this.queue.length} queued request(s)`);
+  }
+
+  /** The current instant, after the buffered records took theirs (timestamps follow call order). */
+  private stamp(): Instant {
+    this.records.flush();
+    return this.instant();
+  }
+
+  /** Routes an effect result or broadcast to the actors that listen, in delivery order. */
+  private deliver(input: SdkEvent): void {
+    // A result that arrives after shutdown (a download in flight) has no one to go to.
+    if (this.status === 'stopped') return;
+    // Records of the current run reach the events machine before anything that follows them.
+    this.records.flush();
+    // A fact that arrives without its moment (server settings, a consent change the server
+    // caused) happens now: sessions and views measure durations up to it.
+    const event = STAMPED.has(input.type) && (input as { at?: unknown }).at === undefined ? ({ ...input, at: this.stamp() } as SdkEvent) : input;
+    if (event.type === 'identity.changed') {
+      // The register that stamps requests changes before anyone reacts to the change.
+      this.identity = { deviceId: event.deviceId, deviceIdType: event.deviceIdType };
+    } else if (event.type === 'flush.finished') {
+      this.flushes.get(event.flushId)?.();
+      this.flushes.delete(event.flushId);
+    } else if (event.type === 'queue.changed') {
+      this.store.publish();
+    }
+    for (const target of route(event.type)) this.actors.get(target)?.send(event);
+  }
+
+  async flush(): Promise<void> {
+    await this.ready;
+    if (this.status !== 'ready') return;
+    this.deliver({ type: 'flush.requested', at: this.stamp() });
+    const flushId = this.nextFlushId++;
+    const done = new Promise<void>((resolve) => this.flushes.set(flushId, resolve));
+    this.actors.get('processor')?.send({ type: 'processor.flush', flushId });
+    await done;
+    await this.writer.drain();
+  }
+
+  setServerUrl(url: string): void {
+    const normalized = normalizeServerUrl(url);
+    if (normalized === null) {
+      this.log.warning('Init', `setServerUrl, invalid url ${param(url)}, ignored`);
+      return;
+    }
+    this.log.info('Init', `setServerUrl, url ${param(normalized)}`);
+    // Queued requests hold no URL: everything still queued now goes to the new server.
+    this.serverUrl = normalized;
+    this.store.publish();
+  }
+
+  /** Idempotent: every call waits for the one shutdown to finish. */
+  shutdown(): Promise<void> {
+    this.closing ??= this.doShutdown();
+    this.claim?.closing(this.closing);
+    return this.closing;
+  }
+
+  get isClosing(): boolean {
+    return this.closing !== null;
+  }
+
+  private async doShutdown(): Promise<void> {
+    this.log.info('Init', 'shutdown, stopping timers and persisting everything');
+    await this.ready;
+    if (this.closing) this.claim?.closing(this.closing);
+    if (this.status === 'stopped') {
+      // Boot failed: nothing runs, but the namespace claim may still be held.
+      this.claim?.release();
+      return;
+    }
+    this.records.flush();
+    this.status = 'stopped';
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    this.actors.stop();
+    for (const resolve of this.flushes.values()) resolve();
+    this.flushes.clear();
+    await this.writer.drain();
+    for (const s of this.subscriptions) s.unsubscribe();
+    this.writer.detach();
+    await this.handle?.close().catch((error: unknown) => this.log.error('Storage', `close, failed: ${String(error)}`));
+    this.handle = null;
+    this.claim?.release();
+    this.store.publish();
+  }
+
+  private computeState() {
+    return selectState({
+      status: this.status,
+      config: this.config,
+      serverUrl: this.serverUrl,
+      identity: this.identity,
+      queue: { requests: this.queue.length, events: this.eventStore.size },
+      actors: this.actors.refs as Record<ActorName, AnyActorRef>,
+    });
+  }
+}
+
+type Instant = ReturnType<ReturnType<typeof createInstantSource>>;
+
+/** UUID v4 from the platform (`crypto.randomUUID`), looked up at call time. */
+function randomId(): string {
+  return globalThis.crypto.randomUUID();
+}
+

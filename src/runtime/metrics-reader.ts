@@ -1,0 +1,24 @@
+import type { Platform } from '../adapters/types.js';
+import type { ResolvedConfig } from '../config.js';
+import { metricsParam } from '../domain/metrics.js';
+import type { Logger } from '../log.js';
+
+/**
+ * The `metrics` param, read from the platform at each call (spec: Device Metrics — "fetched
+ * from device on demand"), so every `begin_session` carries the device as it is then. A
+ * platform hook that throws gives no platform metrics (`_app_version` and overrides still go
+ * out); only its first failure is logged.
+ */
+export function metricsReader(platform: Platform, config: ResolvedConfig, log: Logger): () => string {
+  let failed = false;
+  return () => {
+    let platformMetrics: Record<string, string> = {};
+    try {
+      platformMetrics = platform.metrics();
+    } catch (error) {
+      if (!failed) log.error('Sessions', `begin_session, the platform's metrics hook failed; sent without platform metrics (logged once): ${String(error)}`);
+      failed = true;
+    }
+    return metricsParam(platformMetrics, config.appVersion, config.metricOverride);
+  };
+}

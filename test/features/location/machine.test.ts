@@ -1,0 +1,427 @@
+/**
+ * The location machine (spec: Recording Location).
+ *
+ * - the spec's four test scenarios, as the exact request sequence of the location machine
+ *   wired with the real session machine (manual sessions: the scenarios call
+ *   begin_session/end_session themselves)
+ * - unit: pure `initialTransition()` / `transition()`, asserting the commands: the cache,
+ *   separate requests, erasure, consent, settings, re-enabling, warnings
+ * - model: every shortest path over the chart with consent, session and settings events,
+ *   replayed on an actor: the announced params always match the state, a separate request
+ *   never carries `ip_address`, and every transition is taken
+ */
+import { describe, expect, it } from 'vitest';
+import { createActor, initialTransition, transition, type SnapshotFrom } from 'xstate';
+import { getShortestPaths } from 'xstate/graph';
+import { allTransitions, takenTransitions } from '../transition-coverage.js';
+import { createHarness, describeRequest, T0, type Harness } from '../identity-harness.js';
+import { resolveConfig } from '../../../src/config.js';
+import { allConsent, withConsent } from '../../../src/domain/consent.js';
+import type { ConsentState, Instant } from '../../../src/domain/types.js';
+import { createLogger } from '../../../src/log.js';
+import { instantAt } from '../../../src/protocol/time.js';
+import {
+  beginSessionLocation,
+  locationInputFrom,
+  locationListensTo,
+  locationMachine,
+  locationParams,
+  locationParamsAtBoot,
+  type LocationCommand,
+  type LocationEvent,
+  type LocationMachineInput,
+  type LocationValues,
+} from '../../../src/features/location/machine.js';
+
+type Snap = SnapshotFrom<typeof locationMachine>;
+type Cmd = LocationCommand;
+
+const at = (ms = 0): Instant => instantAt(T0 + ms);
+const ALL = allConsent(true);
+const without = (...features: Array<keyof ConsentState>): ConsentState => withConsent(ALL, features, false);
+
+// ---- the spec's four test scenarios ---------------------------------------------------
+
+function scenario(location?: LocationValues) {
+  const h = createHarness({ config: { manualSessions: true, ...(location ? { location } : {}) } });
+  const step = () => {
+    h.tick(1000);
+    return h.at();
+  };
+  return {
+    h,
+    begin: () => h.send('session', { type: 'session.begin', at: step() }),
+    end: () => h.send('session', { type: 'session.end', at: step() }),
+    setLocation: (values: LocationValues) => h.send('location', { type: 'location.set', location: values, at: step() }),
+    requests: () => h.requests().map(describeRequest),
+  };
+}
+
+const CITY = { countryCode: 'us', city: 'Panama' };
+const GPS = '56.42345,123.45325';
+const GPS2 = '12.5,-70.1';
+const IP = '192.168.88.33';
+
+describe('location: the spec test scenarios (exact request sequence)', () => {
+  it('1) Dev sets location sometime after init', () => {
+    const s = scenario();
+    s.begin();
+    s.setLocation({ gps: GPS });
+    s.end();
+    s.begin();
+    s.end();
+    s.begin();
+    s.end();
+    expect(s.requests()).toEqual([
+      'begin_session',
+      `location(location=${GPS})`,
+      'end_session',
+      `begin_session(location=${GPS})`,
+      'end_session',
+      `begin_session(location=${GPS})`,
+      'end_session',
+    ]);
+  });
+
+  it('2) Dev sets location during init and a separate call', () => {
+    const s = scenario(CITY);
+    s.begin();
+    s.setLocation({ gps: GPS });
+    s.end();
+    s.begin();
+    s.end();
+    s.begin();
+    s.end();
+    expect(s.requests()).toEqual([
+      'begin_session(country_code=us&city=Panama)',
+      `location(location=${GPS})`,
+      'end_session',
+      `begin_session(location=${GPS})`,
+      'end_session',
+      `begin_session(location=${GPS})`,
+      'end_session',
+    ]);
+  });
+
+  it('3) Dev sets location during init and after begin_session calls (an IP-only location goes with begin_session only)', () => {
+    const s = scenario(CITY);
+    s.begin();
+    s.setLocation({ gps: GPS });
+    s.end();
+    s.begin();
+    // The scenario's "location request with ipAddress": ip_address is only valid with
+    // begin_session (write API; issue: "IP only with begin session"), so nothing is queued
+    // now and the IP goes with the next begin_session.
+    s.setLocation({ ipAddress: IP });
+    s.end();
+    s.begin();
+    s.end();
+    expect(s.requests()).toEqual([
+      'begin_session(country_code=us&city=Panama)',
+      `location(location=${GPS})`,
+      'end_session',
+      `begin_session(location=${GPS})`,
+      'end_session',
+      `begin_session(ip_address=${IP})`,
+      'end_session',
+    ]);
+    expect(s.h.logs).toContain('debug: [Location] set, only an IP address was given: it goes with the next begin_session');
+  });
+
+  it('4) Dev sets location before the first begin_session', () => {
+    const s = scenario(CITY);
+    s.setLocation({ gps: GPS, ipAddress: IP });
+    s.begin();
+    s.setLocation({ ...CITY, gps: GPS2 });
+    s.end();
+    s.begin();
+    s.end();
+    expect(s.requests()).toEqual([
+      `location(location=${GPS})`,
+      `begin_session(location=${GPS}&ip_address=${IP})`,
+      `location(country_code=us&city=Panama&location=${GPS2})`,
+      'end_session',
+      `begin_session(country_code=us&city=Panama&location=${GPS2})`,
+      'end_session',
+    ]);
+  });
+});
+
+// ---- wired with automatic sessions and consent ------------------------------------------
+
+describe('location: with automatic sessions and consent (wired)', () => {
+  const requests = (h: Harness) => h.requests().map(describeRequest);
+
+  it('before the session begins, a location is cached for begin_session; while it runs it is sent at once', () => {
+    const h = createHarness({ platform: { isForeground: () => false } });
+    h.send('location', { type: 'location.set', location: { gps: GPS, ipAddress: IP }, at: h.at() });
+    expect(requests(h)).toEqual([]);
+    h.broadcast({ type: 'app.foreground', at: h.at() });
+    h.send('location', { type: 'location.set', location: { gps: GPS2 }, at: h.at() });
+    expect(requests(h)).toEqual([`begin_session(location=${GPS}&ip_address=${IP})`, `location(location=${GPS2})`]);
+    h.broadcast({ type: 'app.background', at: h.at() });
+    // The session ended: the next set is cached again.
+    h.send('location', { type: 'location.set', location: CITY, at: h.at() });
+    h.broadcast({ type: 'app.foreground', at: h.at() });
+    expect(requests(h).slice(2)).toEqual(['end_session', 'begin_session(country_code=us&city=Panama)']);
+  });
+
+  it('without session consent the location is its own request; without location consent the call is ignored', () => {
+    const h = createHarness({ config: { requiresConsent: true, consent: ['location'] } });
+    h.tick();
+    h.send('location', { type: 'location.set', location: { gps: GPS }, at: h.at() });
+    expect(requests(h)).toEqual(['consent', `location(location=${GPS})`]);
+    h.send('consent', { type: 'consent.remove', features: ['location'], at: h.at() });
+    h.send('location', { type: 'location.set', location: { gps: GPS2 }, at: h.at() });
+    h.tick();
+    // Consent removal erases the location on the server; the next set is refused.
+    expect(requests(h).slice(2)).toEqual(['location(location=)', 'consent']);
+    expect(h.logs).toContain('warning: [Location] set, "location" consent is not given; call ignored');
+  });
+
+  it('at init, without location and session consent, an erasure request is queued', () => {
+    const h = createHarness({ config: { requiresConsent: true } });
+    h.tick();
+    expect(requests(h)).toEqual(['location(location=)', 'consent']);
+  });
+
+  it('begin_session carries location="" without location consent, and the cache again when consent is given', () => {
+    const h = createHarness({ config: { requiresConsent: true, consent: ['sessions'], location: CITY } });
+    expect(requests(h)).toEqual(['begin_session(location=)']);
+    h.broadcast({ type: 'app.background', at: h.at() });
+    h.send('consent', { type: 'consent.give', features: ['location'], at: h.at() });
+    h.broadcast({ type: 'app.foreground', at: h.at() });
+    expect(requests(h).slice(1)).toEqual(['end_session', 'begin_session(country_code=us&city=Panama)']);
+  });
+
+  it('giving sessions and location together begins the session with the location', () => {
+    const h = createHarness({ config: { requiresConsent: true, location: { gps: GPS } } });
+    h.tick();
+    h.send('consent', { type: 'consent.give', features: ['sessions', 'location'], at: h.at() });
+    expect(requests(h)).toEqual(['location(location=)', 'consent', `begin_session(location=${GPS})`]);
+  });
+
+  it('disable() erases, clears and makes begin_session carry location=""; set() re-enables and is sent at once', () => {
+    const h = createHarness({ platform: { isForeground: () => false }, config: { location: CITY } });
+    h.send('location', { type: 'location.disable', at: h.at() });
+    h.broadcast({ type: 'app.foreground', at: h.at() });
+    h.broadcast({ type: 'app.background', at: h.at() });
+    h.send('location', { type: 'location.set', location: { gps: GPS }, at: h.at() });
+    h.broadcast({ type: 'app.foreground', at: h.at() });
+    expect(requests(h)).toEqual([
+      'location(location=)',
+      'begin_session(location=)',
+      'end_session',
+      `location(location=${GPS})`,
+      `begin_session(location=${GPS})`,
+    ]);
+  });
+
+  it('config location false starts disabled', () => {
+    const h = createHarness({ config: { location: false } });
+    expect(requests(h)).toEqual(['begin_session(location=)']);
+  });
+
+  it('the server setting lt=false makes begin_session carry location="" and ignores set()', () => {
+    const h = createHarness({ platform: { isForeground: () => false }, config: { location: CITY } });
+    h.broadcast({ type: 'settings.updated', settings: { lt: false } });
+    h.send('location', { type: 'location.set', location: { gps: GPS }, at: h.at() });
+    h.broadcast({ type: 'app.foreground', at: h.at() });
+    expect(requests(h)).toEqual(['begin_session(location=)']);
+    expect(h.logs).toContain('info: [Location] set, location tracking is disabled by the server settings (lt); call ignored');
+    h.broadcast({ type: 'settings.updated', settings: { lt: true } });
+    h.broadcast({ type: 'app.background', at: h.at() });
+    h.broadcast({ type: 'app.foreground', at: h.at() });
+    expect(requests(h).slice(1)).toEqual(['end_session', 'begin_session(country_code=us&city=Panama)']);
+  });
+
+  it('a device-ID change without merge clears consent: the location is erased under the old ID', () => {
+    const h = createHarness({ config: { requiresConsent: true, consent: ['location'], deviceId: 'old', location: { gps: GPS } } });
+    h.tick();
+    h.send('deviceId', { type: 'deviceId.changeWithoutMerge', id: 'new', at: h.at() });
+    const erasure = h.queue.filter((r) => r.params.location === '');
+    expect(erasure.map((r) => r.deviceId)).toEqual(['old']);
+  });
+});
+
+// ---- unit -----------------------------------------------------------------------------
+
+const input = (over: Partial<LocationMachineInput> = {}): LocationMachineInput => ({
+  location: undefined,
+  consent: ALL,
+  automaticSessions: true,
+  settings: {},
+  ...over,
+});
+
+function commands(actions: ReadonlyArray<{ type: string; params?: unknown }>): Cmd[] {
+  return actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: Cmd }).event);
+}
+
+function run(inp: LocationMachineInput, ...events: LocationEvent[]): { snap: Snap; cmds: Cmd[]; boot: Cmd[] } {
+  const [s0, a0] = initialTransition(locationMachine, inp);
+  let snap = s0;
+  const cmds: Cmd[] = [];
+  for (const e of events) {
+    const [next, actions] = transition(locationMachine, snap, e);
+    snap = next;
+    cmds.push(...commands(actions));
+  }
+  return { snap, cmds, boot: commands(a0) };
+}
+
+const logs = (cmds: Cmd[]): string[] => cmds.flatMap((c) => (c.type === 'log' ? [`${c.level}: ${c.message}`] : []));
+const set = (location: LocationValues, ms = 1): LocationEvent => ({ type: 'location.set', location, at: at(ms) });
+
+describe('locationMachine: unit', () => {
+  it('listens to consent, session and settings broadcasts', () => {
+    expect([...locationListensTo].sort()).toEqual(['consent.changed', 'consent.changing', 'session.began', 'session.ended', 'settings.updated']);
+  });
+
+  it('announces what the first begin_session carries at init', () => {
+    const { boot, snap } = run(input({ location: { ...CITY, ipAddress: IP } }));
+    expect(boot).toEqual([
+      { type: 'broadcast', event: { type: 'location.changed', params: { country_code: 'us', city: 'Panama', ip_address: IP } } },
+    ]);
+    expect(snap.value).toBe('enabled');
+  });
+
+  it('warns when city and country code are not given together, at init and on set', () => {
+    const { boot, cmds } = run(input({ location: { city: 'Riga' } }), set({ countryCode: 'lv' }));
+    expect(logs(boot)).toEqual(['warning: createCountly, location city and country code should be given together']);
+    expect(logs(cmds)).toEqual(['warning: set, city and country code should be given together']);
+  });
+
+  it('replaces the cache as a whole on every set', () => {
+    const { snap } = run(input({ location: { ...CITY, gps: GPS } }), set({ ipAddress: IP }));
+    expect(snap.context.cache).toEqual({ ipAddress: IP });
+    expect(snap.context.params).toEqual({ ip_address: IP });
+  });
+
+  it('a separate request never carries ip_address', () => {
+    const { cmds } = run(input({ automaticSessions: false }), set({ gps: GPS, ipAddress: IP, countryCode: 'lv', city: 'Riga' }));
+    expect(cmds.filter((c) => c.type === 'request.enqueue')).toEqual([
+      { type: 'request.enqueue', params: { country_code: 'lv', city: 'Riga', location: GPS }, at: at(1) },
+    ]);
+  });
+
+  it('sends at once when session tracking is off on the server', () => {
+    const { cmds } = run(input({ settings: { st: false } }), set({ gps: GPS }));
+    expect(cmds.some((c) => c.type === 'request.enqueue')).toBe(true);
+  });
+
+  it('disable() without location consent still queues the erasure, and changes nothing else', () => {
+    const { snap, cmds } = run(input({ consent: without('location'), location: CITY }), { type: 'location.disable', at: at(1) });
+    expect(cmds).toEqual([
+      { type: 'log', level: 'warning', module: 'Location', message: 'disable, "location" consent is not given: only the erasure request is queued' },
+      { type: 'request.enqueue', params: { location: '' }, at: at(1) },
+    ]);
+    expect(snap.value).toBe('enabled');
+  });
+
+  it('disable() twice erases twice', () => {
+    const { cmds, snap } = run(input(), { type: 'location.disable', at: at(1) }, { type: 'location.disable', at: at(2) });
+    expect(cmds.filter((c) => c.type === 'request.enqueue')).toHaveLength(2);
+    expect(snap.value).toBe('disabled');
+  });
+
+  it('consent given again changes the announcement but queues nothing', () => {
+    const removed = without('location');
+    const { cmds } = run(
+      input({ location: CITY }),
+      { type: 'consent.changing', before: ALL, after: removed },
+      { type: 'consent.changed', before: ALL, after: removed },
+      { type: 'consent.changing', before: removed, after: ALL },
+      { type: 'consent.changed', before: removed, after: ALL },
+    );
+    expect(cmds.filter((c) => c.type === 'request.enqueue')).toEqual([{ type: 'request.enqueue', params: { location: '' } }]);
+    // The cache went with the consent: nothing but an empty announcement is left.
+    expect(cmds.filter((c) => c.type === 'broadcast').map((c) => (c as { event: { params: unknown } }).event.params)).toEqual([{ location: '' }, {}]);
+  });
+
+  it('helpers: locationParams, beginSessionLocation, locationParamsAtBoot, locationInputFrom', () => {
+    expect(locationParams({ countryCode: 'a', city: 'b', gps: 'c', ipAddress: 'd' }, false)).toEqual({ country_code: 'a', city: 'b', location: 'c' });
+    expect(locationParamsAtBoot(input({ consent: without('location'), location: CITY }))).toEqual({ location: '' });
+    const [s] = initialTransition(locationMachine, input({ location: CITY }));
+    expect(beginSessionLocation(s.context)).toEqual({ country_code: 'us', city: 'Panama' });
+    const log = createLogger({ console: false });
+    const config = resolveConfig({ url: 'https://x.y', appKey: 'k', manualSessions: 'hybrid', location: false, requiresConsent: true }, log);
+    expect(locationInputFrom(config)).toEqual({ location: false, consent: allConsent(false), automaticSessions: false, settings: {} });
+    expect(locationInputFrom(resolveConfig({ url: 'https://x.y', appKey: 'k' }, log), ALL, { settings: { lt: false } }).settings).toEqual({ lt: false });
+  });
+
+  it('runs as an actor', () => {
+    const actor = createActor(locationMachine, { input: input() }).start();
+    actor.send(set({ gps: GPS }));
+    expect(actor.getSnapshot().context.params).toEqual({ location: GPS });
+    actor.stop();
+  });
+});
+
+// ---- model-based paths ---------------------------------------------------------------
+
+const noLocation = without('location');
+const noSessions = without('sessions');
+const MODEL_EVENTS: LocationEvent[] = [
+  set({ gps: GPS }),
+  set({ ipAddress: IP }),
+  { type: 'location.disable', at: at(1) },
+  { type: 'consent.changing', before: ALL, after: noLocation },
+  { type: 'consent.changed', before: ALL, after: noLocation },
+  { type: 'consent.changed', before: noLocation, after: ALL },
+  { type: 'consent.changed', before: ALL, after: noSessions },
+  { type: 'session.began', at: at(1) },
+  { type: 'session.ended', at: at(1) },
+  { type: 'settings.updated', settings: { lt: false } },
+  { type: 'settings.updated', settings: { lt: true, st: true } },
+];
+
+function checkStep(before: Snap, after: Snap, cmds: Cmd[]): void {
+  // What begin_session will carry always matches the state, and every change is announced.
+  expect(after.context.params).toEqual(beginSessionLocation(after.context));
+  const announced = cmds.flatMap((c) => (c.type === 'broadcast' && c.event.type === 'location.changed' ? [c.event.params] : []));
+  if (JSON.stringify(before.context.params) !== JSON.stringify(after.context.params)) expect(announced.at(-1)).toEqual(after.context.params);
+  else expect(announced).toEqual([]);
+  for (const c of cmds) {
+    if (c.type !== 'request.enqueue') continue;
+    // A separate request is the erasure or the cache without IP — never ip_address.
+    expect(c.params.ip_address).toBeUndefined();
+    if (c.params.location !== '') expect(c.params).toEqual(locationParams(after.context.cache, false));
+  }
+  // Nothing is cached without consent.
+  if (!after.context.consent.location && before.context.consent.location) expect(after.context.cache).toEqual({});
+}
+
+describe('locationMachine: model-based paths', () => {
+  const taken = new Set<string>();
+  const inputs: Array<[string, LocationMachineInput]> = [
+    ['automatic sessions, location set at init', input({ location: CITY })],
+    ['manual sessions, disabled at init', input({ automaticSessions: false, location: false })],
+  ];
+  for (const [name, inp] of inputs) {
+    it(`every shortest path (${name}), and one more step of every event, keeps the rules`, () => {
+      const paths = getShortestPaths(locationMachine, { input: inp, events: MODEL_EVENTS });
+      expect(paths.length).toBeGreaterThan(10);
+      for (const path of paths) {
+        const actor = createActor(locationMachine, { input: inp });
+        const cmds: Cmd[] = [];
+        actor.on('*', (c) => cmds.push(c as Cmd));
+        actor.start();
+        for (const step of [...path.steps.slice(1), ...MODEL_EVENTS.map((event) => ({ event }))]) {
+          const before = actor.getSnapshot();
+          const n = cmds.length;
+          if (step === undefined) continue;
+          for (const t of takenTransitions(locationMachine, before, step.event)) taken.add(t);
+          actor.send(step.event as LocationEvent);
+          checkStep(before, actor.getSnapshot(), cmds.slice(n));
+        }
+        actor.stop();
+      }
+    });
+  }
+
+  it('the paths take every transition of the chart', () => {
+    const missing = [...allTransitions(locationMachine)].filter((t) => !taken.has(t));
+    expect(missing).toEqual([]);
+  });
+});

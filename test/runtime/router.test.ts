@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { createRouter, DELIVERY_ORDER } from '../../src/runtime/router.js';
+
+describe('router', () => {
+  it('routes effect results to the machines that asked for them', () => {
+    const route = createRouter();
+    expect(route('transport.succeeded')).toEqual(['backoff', 'processor']);
+    expect(route('transport.idle')).toEqual(['processor']);
+    expect(route('event.record')).toEqual(['events']);
+    expect(route('unknown')).toEqual([]);
+  });
+
+  it('delivers broadcasts to listeners in the fixed delivery order, once each', () => {
+    const route = createRouter({
+      session: ['identity.changing', 'identity.changing'],
+      events: ['identity.changing'],
+      views: ['identity.changing'],
+      processor: ['sending.hold'],
+    });
+    expect(route('identity.changing')).toEqual(['views', 'events', 'session']);
+    expect(route('sending.hold')).toEqual(['processor']);
+  });
+
+  it('keeps views before events before session (device-ID change correctness)', () => {
+    expect(DELIVERY_ORDER.indexOf('views')).toBeLessThan(DELIVERY_ORDER.indexOf('events'));
+    expect(DELIVERY_ORDER.indexOf('events')).toBeLessThan(DELIVERY_ORDER.indexOf('session'));
+  });
+
+  it('begins the session before views restart on foreground and after a device-ID change', () => {
+    const route = createRouter({ views: ['app.foreground', 'identity.changed'], session: ['app.foreground', 'identity.changed'], events: ['app.foreground'] });
+    expect(route('app.foreground')).toEqual(['events', 'session', 'views']);
+    expect(route('identity.changed')).toEqual(['session', 'views']);
+  });
+});
