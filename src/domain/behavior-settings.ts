@@ -9,9 +9,6 @@
  */
 import { left, right, type Either } from 'fp-ts/Either';
 
-export type FilterList = { readonly list: readonly string[]; readonly isWhitelist: boolean };
-export type EventSegmentationFilter = { readonly rules: Readonly<Record<string, readonly string[]>>; readonly isWhitelist: boolean };
-
 /** The typed settings. A key absent means: not set by the server or stored settings. */
 export type BehaviorSettings = {
   readonly tracking?: boolean;
@@ -48,11 +45,18 @@ export type BehaviorSettings = {
   readonly bom_ra?: number;
   readonly bom_d?: number;
   readonly upcl?: number;
-  /** Blacklist wins when both lists of a pair are present (spec: Listing Filters). */
-  readonly eventFilter?: FilterList;
-  readonly userPropertyFilter?: FilterList;
-  readonly segmentationFilter?: FilterList;
-  readonly eventSegmentationFilter?: EventSegmentationFilter;
+  /**
+   * Listing filters (spec: Listing Filters), kept under the spec's keys; where both lists of a
+   * pair are present the blacklist wins, which the feature applying the filter decides.
+   */
+  readonly eb?: readonly string[];
+  readonly ew?: readonly string[];
+  readonly upb?: readonly string[];
+  readonly upw?: readonly string[];
+  readonly sb?: readonly string[];
+  readonly sw?: readonly string[];
+  readonly esb?: Readonly<Record<string, readonly string[]>>;
+  readonly esw?: Readonly<Record<string, readonly string[]>>;
   readonly jte?: readonly string[];
 };
 
@@ -99,17 +103,29 @@ const SCALARS = {
   bom_d: isPositive,
   upcl: isNonNegativeInt,
   jte: isStringArray,
+  eb: isStringArray,
+  ew: isStringArray,
+  upb: isStringArray,
+  upw: isStringArray,
+  sb: isStringArray,
+  sw: isStringArray,
+  esb: isRules,
+  esw: isRules,
 } as const satisfies Record<string, Check>;
 
-/** Filter pairs: [blacklist key, whitelist key, typed field]. */
-const LISTS = [
-  ['eb', 'ew', 'eventFilter'],
-  ['upb', 'upw', 'userPropertyFilter'],
-  ['sb', 'sw', 'segmentationFilter'],
-] as const;
-
 /** Every key the decoder understands (for tests and docs). */
-export const BEHAVIOR_SETTINGS_KEYS: readonly string[] = Object.freeze([...Object.keys(SCALARS), ...LISTS.flatMap(([b, w]) => [b, w]), 'esb', 'esw']);
+export const BEHAVIOR_SETTINGS_KEYS: readonly string[] = Object.freeze(Object.keys(SCALARS));
+
+/** A copy that shares nothing with the raw input (arrays and rule maps copied; no prototype keys). */
+function copyValue(value: unknown): unknown {
+  if (Array.isArray(value)) return [...(value as string[])];
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, readonly string[]> = Object.create(null) as Record<string, readonly string[]>;
+    for (const [k, list] of Object.entries(value as Record<string, string[]>)) out[k] = [...list];
+    return out;
+  }
+  return value;
+}
 
 export interface DecodedSettings {
   readonly settings: BehaviorSettings;
@@ -137,27 +153,8 @@ export function decodeBehaviorSettings(raw: unknown): Either<string, DecodedSett
   for (const [key, check] of Object.entries(SCALARS) as Array<[string, Check]>) {
     const { present, value } = read(key);
     if (!present) continue;
-    if (check(value)) out[key] = Array.isArray(value) ? [...(value as string[])] : value;
+    if (check(value)) out[key] = copyValue(value);
     else invalid.push({ key, value });
-  }
-  for (const [black, white, field] of LISTS) {
-    const b = read(black);
-    const w = read(white);
-    if (b.present && !isStringArray(b.value)) invalid.push({ key: black, value: b.value });
-    if (w.present && !isStringArray(w.value)) invalid.push({ key: white, value: w.value });
-    // spec: "If both a blacklist and whitelist key are present for the same category, the blacklist takes precedence."
-    if (b.present && isStringArray(b.value)) out[field] = { list: [...(b.value as string[])], isWhitelist: false };
-    else if (w.present && isStringArray(w.value)) out[field] = { list: [...(w.value as string[])], isWhitelist: true };
-  }
-  const esb = read('esb');
-  const esw = read('esw');
-  if (esb.present && !isRules(esb.value)) invalid.push({ key: 'esb', value: esb.value });
-  if (esw.present && !isRules(esw.value)) invalid.push({ key: 'esw', value: esw.value });
-  const rules = esb.present && isRules(esb.value) ? { v: esb.value, white: false } : esw.present && isRules(esw.value) ? { v: esw.value, white: true } : null;
-  if (rules) {
-    const copy: Record<string, readonly string[]> = Object.create(null) as Record<string, readonly string[]>;
-    for (const [k, list] of Object.entries(rules.v as Record<string, string[]>)) copy[k] = [...list];
-    out.eventSegmentationFilter = { rules: copy, isWhitelist: rules.white };
   }
   return right({ settings: out as BehaviorSettings, invalid });
 }
@@ -176,4 +173,10 @@ export function unwrapProvidedSettings(value: unknown): Either<string, unknown> 
   if (!isObject(parsed)) return left('"behaviorSettings" must be an object');
   const c = parsed.c;
   return right(isObject(c) ? c : parsed);
+}
+
+/** The typed settings of a raw object, whatever it holds (not an object: none). */
+export function typedSettings(raw: unknown): DecodedSettings {
+  const decoded = decodeBehaviorSettings(raw);
+  return decoded._tag === 'Right' ? decoded.right : { settings: {}, invalid: [] };
 }

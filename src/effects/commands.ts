@@ -5,6 +5,7 @@
  *
  * Names are `target.verb`; results are past tense (`transport.succeeded`).
  */
+import type { BehaviorSettings } from '../domain/behavior-settings.js';
 import type { DeviceIdType, Instant, LogLevel, WireEvent, ConsentState } from '../domain/types.js';
 
 /** Queue a request. The queue effect stamps the base params with the identity current *now*. */
@@ -99,7 +100,7 @@ export type Broadcast =
    */
   | { type: 'location.changed'; params: Record<string, string> }
   /** SDK behavior settings (spec: SDK Behavior Settings): provided, stored or downloaded. */
-  | { type: 'settings.updated'; settings: Record<string, unknown> }
+  | { type: 'settings.updated'; settings: BehaviorSettings }
   /** The app went to the foreground / background (platform lifecycle or `countly.lifecycle`). */
   | { type: 'app.foreground'; at: Instant }
   | { type: 'app.background'; at: Instant }

@@ -6,6 +6,7 @@
  */
 import type { AnyStateMachine, EventFromLogic, InputFrom, SnapshotFrom } from 'xstate';
 import type { ResolvedConfig } from '../config.js';
+import type { BehaviorSettings } from '../domain/behavior-settings.js';
 import type { DeviceIdType, Instant, PlatformFacts, WireEvent } from '../domain/types.js';
 import type { Broadcast, EffectResult } from '../effects/commands.js';
 import type { Effect } from '../effects/deps.js';
@@ -33,8 +34,10 @@ export interface BootData {
   readonly initialIdentity: { deviceId: string; deviceIdType: DeviceIdType };
   /** The stored identity `clearStoredDeviceId` replaced at this init, if any. */
   readonly clearedIdentity: { deviceId: string; deviceIdType: DeviceIdType } | null;
-  /** Behavior settings known at boot (provided < stored). */
-  readonly settings: Readonly<Record<string, unknown>>;
+  /** Behavior settings known at boot (provided < stored), decoded. */
+  readonly settings: BehaviorSettings;
+  /** The same, as stored: the raw merged object the settings feature persists and merges into. */
+  readonly rawSettings: Readonly<Record<string, unknown>>;
   /** The moment of boot (a session that begins at init is stamped with it). */
   readonly at: Instant;
   /** A seed for view and orientation event IDs. */

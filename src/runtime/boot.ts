@@ -7,14 +7,14 @@ import { isLeft } from 'fp-ts/Either';
 import type { Platform, StorageContents, StorageOp } from '../adapters/types.js';
 import { isForegroundNow, orientationNow } from '../adapters/platform/hooks.js';
 import type { ResolvedConfig } from '../config.js';
-import { unwrapProvidedSettings } from '../domain/behavior-settings.js';
+import { typedSettings, unwrapProvidedSettings } from '../domain/behavior-settings.js';
 import { deviceIdAtInit, isTemporaryMarker } from '../domain/device-id-init.js';
 import { RequestQueue } from '../domain/request-queue.js';
 import type { Instant, PlatformFacts } from '../domain/types.js';
 import { EventStore } from '../effects/event-store.js';
 import type { BootData } from '../features/define.js';
 import { deviceIdInputFrom } from '../features/device-id/machine.js';
-import type { Logger } from '../log.js';
+import { param, type Logger } from '../log.js';
 import { parseStoredRequest } from '../protocol/request.js';
 
 export const EMPTY_CONTENTS: StorageContents = { kv: {}, queues: { requests: [], events: [] }, corrupt: 0 };
@@ -84,7 +84,10 @@ export function readBoot(input: BootInput): BootResult {
   // spec: SDK Behavior Settings — SDK default < dev config < provided SBS < stored SBS.
   const provided = unwrapProvidedSettings(input.providedSettings);
   if (isLeft(provided)) log.warning('Init', `createCountly, ${provided.left} and was ignored`);
-  const settings = { ...(isLeft(provided) ? {} : (provided.right as Record<string, unknown>)), ...(isRecord(kv.behaviorSettings) ? kv.behaviorSettings : {}) };
+  const rawSettings = { ...(isLeft(provided) ? {} : (provided.right as Record<string, unknown>)), ...(isRecord(kv.behaviorSettings) ? kv.behaviorSettings : {}) };
+  // Decoded once, at the boundary: each invalid key is warned about here, once.
+  const { settings, invalid } = typedSettings(rawSettings);
+  for (const { key, value } of invalid) log.warning('BehaviorSettings', `createCountly, invalid ${key} ${param(value)} ignored`);
 
   const generatedId = input.newId();
   let urlDeviceId: string | undefined;
@@ -114,6 +117,7 @@ export function readBoot(input: BootInput): BootResult {
     initialIdentity: { deviceId: init.deviceId, deviceIdType: init.deviceIdType },
     clearedIdentity: init.cleared ? { deviceId: init.cleared.id, deviceIdType: init.cleared.type } : null,
     settings,
+    rawSettings,
     at: input.instant(),
     idSeed: input.newId(),
   };

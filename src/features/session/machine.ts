@@ -279,7 +279,7 @@ export const sessionMachine = setup({
       if (event.type !== 'settings.updated') return;
       const { settings, rejected } = readSessionSettings(event.settings);
       for (const key of rejected) {
-        enqueue.emit(log('warning', `settings, invalid ${key} ${param(event.settings[key])} ignored`));
+        enqueue.emit(log('warning', `settings, invalid ${key} ${param((event.settings as Record<string, unknown>)[key])} ignored`));
       }
       enqueue.assign({
         sessionTracking: settings.st ?? context.sessionTracking,

@@ -7,7 +7,7 @@ export const settingsFeature = defineFeature({
   name: 'settings',
   model: 'settings',
   machine: settingsMachine,
-  input: (b) => ({ settings: { ...b.settings }, updatesEnabled: b.config.behaviorSettingsUpdates, temporaryId: b.initialIdentity.deviceIdType === 'TEMPORARY_ID' }),
+  input: (b) => ({ settings: { ...b.rawSettings }, updatesEnabled: b.config.behaviorSettingsUpdates, temporaryId: b.initialIdentity.deviceIdType === 'TEMPORARY_ID' }),
   listensTo: [...settingsListensTo, 'settings.fetched', 'settings.fetchFailed'],
   effects: [settingsEffect],
   stamped: ['settings.updated'],

@@ -15,6 +15,8 @@
  *              one download at a time)
  * - `idle`     waits `updateInterval` (scui hours), or a device-ID change, then fetches again
  */
+import { typedSettings } from '../../domain/behavior-settings.js';
+import { param } from '../../log.js';
 import { assign, emit, enqueueActions, setup } from 'xstate';
 import type { Broadcast, Command } from '../../effects/commands.js';
 
@@ -53,9 +55,7 @@ const MODULE = 'BehaviorSettings';
 
 /** spec: scui — hours between downloads; invalid values fall back to the default. */
 export function updateIntervalMs(settings: Record<string, unknown>): number {
-  const scui = settings.scui;
-  const hours = typeof scui === 'number' && Number.isFinite(scui) && scui > 0 ? scui : DEFAULT_UPDATE_HOURS;
-  return hours * 3_600_000;
+  return (typedSettings(settings).settings.scui ?? DEFAULT_UPDATE_HOURS) * 3_600_000;
 }
 
 export const settingsMachine = setup({
@@ -77,7 +77,7 @@ export const settingsMachine = setup({
   actions: {
     announceInitial: enqueueActions(({ context, enqueue }) => {
       if (Object.keys(context.settings).length > 0) {
-        enqueue.emit({ type: 'broadcast', event: { type: 'settings.updated', settings: context.settings } });
+        enqueue.emit({ type: 'broadcast', event: { type: 'settings.updated', settings: typedSettings(context.settings).settings } });
       }
     }),
     requestFetch: emit({ type: 'settings.fetch' } as const),
@@ -90,9 +90,18 @@ export const settingsMachine = setup({
       fetched: ({ context }) => context.fetched + 1,
       lastError: () => null,
     }),
-    persistAndAnnounce: enqueueActions(({ context, enqueue }) => {
+    /**
+     * Stored as received (spec: "Values are preserved in their original format"), announced
+     * decoded; each invalid key of the download is warned about once, here.
+     */
+    persistAndAnnounce: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === 'settings.fetched') {
+        for (const { key, value } of typedSettings(event.settings).invalid) {
+          enqueue.emit({ type: 'log', level: 'warning', module: MODULE, message: `settings, invalid ${key} ${param(value)} ignored` });
+        }
+      }
       enqueue.emit({ type: 'storage.set', key: SETTINGS_KEY, value: context.settings });
-      enqueue.emit({ type: 'broadcast', event: { type: 'settings.updated', settings: context.settings } });
+      enqueue.emit({ type: 'broadcast', event: { type: 'settings.updated', settings: typedSettings(context.settings).settings } });
     }),
     recordFailure: assign({
       failed: ({ context }) => context.failed + 1,

@@ -639,7 +639,7 @@ export const viewMachine = setup({
           tracking: settings.tracking ?? c.tracking,
           limits: { ...c.limits, ...settings.limits },
         },
-        commands: rejected.map((key) => warning(`settings, invalid ${key} ${param(e.settings[key])} ignored`)),
+        commands: rejected.map((key) => warning(`settings, invalid ${key} ${param((e.settings as Record<string, unknown>)[key])} ignored`)),
       };
     }),
     sessionBegan: apply((c, e) => {
