@@ -84,6 +84,9 @@ export type Broadcast =
   | { type: 'identity.changing'; from: string; to: string }
   | { type: 'consent.changing'; before: ConsentState; after: ConsentState }
   | { type: 'consent.changed'; before: ConsentState; after: ConsentState }
+  /** Right before a `begin_session` / `session_duration` update is queued: queued events go first (spec: Sessions). */
+  | { type: 'session.beginning'; at: Instant }
+  | { type: 'session.updating'; at: Instant }
   | { type: 'session.began'; at: Instant }
   /** Right before an `end_session` is queued: what the session recorded is queued first. */
   | { type: 'session.ending'; at: Instant }
@@ -101,9 +104,9 @@ export type Broadcast =
   | { type: 'location.changed'; params: Record<string, string> }
   /** SDK behavior settings (spec: SDK Behavior Settings): provided, stored or downloaded. */
   | { type: 'settings.updated'; settings: BehaviorSettings }
-  /** The app went to the foreground / background (platform lifecycle or `countly.lifecycle`). */
-  | { type: 'app.foreground'; at: Instant }
-  | { type: 'app.background'; at: Instant }
+  /** The app became visible (0→1 visible components) / hidden (1→0); only the lifecycle machine says so. */
+  | { type: 'app.visible'; at: Instant }
+  | { type: 'app.hidden'; at: Instant }
   /** Requests may / may not be sent (temporary-ID mode, offline mode). */
   | { type: 'sending.hold'; reason: 'temporary-id' | 'offline' }
   | { type: 'sending.release'; reason: 'temporary-id' | 'offline' };

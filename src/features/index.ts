@@ -65,6 +65,6 @@ export const DELIVERY_ORDER = exhaustive([
  * first, in this order; the rest follow in DELIVERY_ORDER.
  */
 export const FIRST_FOR: Readonly<Record<string, readonly ActorName[]>> = {
-  'app.foreground': ['events', 'session'],
+  'app.visible': ['events', 'session'],
   'identity.changed': ['events', 'session'],
 };

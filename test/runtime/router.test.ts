@@ -27,8 +27,8 @@ describe('router', () => {
   });
 
   it('begins the session before views restart on foreground and after a device-ID change', () => {
-    const route = createRouter({ views: ['app.foreground', 'identity.changed'], session: ['app.foreground', 'identity.changed'], events: ['app.foreground'] });
-    expect(route('app.foreground')).toEqual(['events', 'session', 'views']);
+    const route = createRouter({ views: ['app.visible', 'identity.changed'], session: ['app.visible', 'identity.changed'], events: ['app.visible'] });
+    expect(route('app.visible')).toEqual(['events', 'session', 'views']);
     expect(route('identity.changed')).toEqual(['session', 'views']);
   });
 });

@@ -134,8 +134,8 @@ export type EventsBroadcast = Extract<
       | 'identity.changing'
       | 'view.changed'
       | 'settings.updated'
-      | 'app.foreground'
-      | 'app.background'
+      | 'app.visible'
+      | 'app.hidden'
       | 'flush.requested'
       | 'session.ending';
   }
@@ -172,8 +172,8 @@ export const eventsListensTo: readonly Broadcast['type'][] = Object.freeze([
   'identity.changing',
   'view.changed',
   'settings.updated',
-  'app.foreground',
-  'app.background',
+  'app.visible',
+  'app.hidden',
   'flush.requested',
   'session.ending',
 ] as const);
@@ -496,9 +496,9 @@ export const eventsMachine = setup({
     'consent.changed': { actions: 'storeConsent' },
     'view.changed': { actions: 'trackView' },
     'settings.updated': { actions: 'applySettings' },
-    'app.foreground': { actions: 'countForeground' },
+    'app.visible': { actions: 'countForeground' },
     // Going to the background queues what the session recorded before its end_session.
-    'app.background': { actions: ['countBackground', 'flushAll'] },
+    'app.hidden': { actions: ['countBackground', 'flushAll'] },
   },
   states: {
     empty: {

@@ -2,7 +2,7 @@
  * The app's lifecycle: one counter of visible components for the whole SDK (spec: Sessions >
  * Automatic Session Tracking — "begin on the first visible component, end when none is
  * left"). The platform's hooks and `countly.lifecycle` feed it `lifecycle.foreground` /
- * `lifecycle.background`; it broadcasts `app.foreground` only on 0→1 and `app.background`
+ * `lifecycle.background`; it broadcasts `app.visible` only on 0→1 and `app.hidden`
  * only on 1→0, so every feature hears the same, balanced story.
  *
  * One rule for an unbalanced background (more backgrounds than foregrounds): ignored with a
@@ -43,10 +43,10 @@ export const lifecycleMachine = setup({
     countUp: assign({ visible: ({ context }) => context.visible + 1 }),
     countDown: assign({ visible: ({ context }) => context.visible - 1 }),
     announceVisible: enqueueActions(({ event, enqueue }) => {
-      enqueue.emit({ type: 'broadcast', event: { type: 'app.foreground', at: event.at } });
+      enqueue.emit({ type: 'broadcast', event: { type: 'app.visible', at: event.at } });
     }),
     announceHidden: enqueueActions(({ event, enqueue }) => {
-      enqueue.emit({ type: 'broadcast', event: { type: 'app.background', at: event.at } });
+      enqueue.emit({ type: 'broadcast', event: { type: 'app.hidden', at: event.at } });
     }),
     warnUnbalanced: emit({
       type: 'log',

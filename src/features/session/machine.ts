@@ -2,8 +2,8 @@
  * Sessions (spec: Sessions): `begin_session`, periodic `session_duration` updates and
  * `end_session`, in three modes.
  *
- * - automatic (default): a counter of visible components fed by `app.foreground` /
- *   `app.background`; a session begins only on 0→1 and ends only on 1→0. The platform's
+ * - automatic (default): a counter of visible components fed by `app.visible` /
+ *   `app.hidden`; a session begins only on 0→1 and ends only on 1→0. The platform's
  *   foreground state at init counts as one visible component, so init in the foreground
  *   begins at once. Updates every `sessionUpdateInterval` seconds.
  * - manual (`manualSessions: true`): only `session.begin/update/end` from the API.
@@ -87,7 +87,7 @@ type WithOptionalAt<T> = T & { at?: Instant };
 
 /** Broadcasts the session machine hears. Those without `at` may carry one; it makes durations exact. */
 export type SessionBroadcast =
-  | Extract<Broadcast, { type: 'app.foreground' | 'app.background' | 'location.changed' }>
+  | Extract<Broadcast, { type: 'app.visible' | 'app.hidden' | 'location.changed' }>
   | WithOptionalAt<Extract<Broadcast, { type: 'consent.changing' | 'consent.changed' | 'identity.changing' | 'identity.changed' | 'settings.updated' }>>;
 
 export type SessionEvent =
@@ -100,8 +100,8 @@ export type SessionCommand = Extract<Command, { type: 'request.enqueue' | 'broad
 
 /** The broadcasts the router must deliver to the session machine. */
 export const sessionListensTo: readonly Broadcast['type'][] = Object.freeze([
-  'app.foreground',
-  'app.background',
+  'app.visible',
+  'app.hidden',
   'consent.changing',
   'consent.changed',
   'identity.changing',
@@ -345,7 +345,7 @@ export const sessionMachine = setup({
   initial: 'booting',
   on: {
     'location.changed': { actions: 'storeLocation' },
-    'app.foreground': { actions: 'countForeground' },
+    'app.visible': { actions: 'countForeground' },
     // Calls the mode refuses, in any state: `idle` and `running` leave them to the root.
     'session.begin': { guard: 'isAutomatic', actions: { type: 'warn', params: { message: 'begin, manual session control is not enabled; call ignored' } } },
     'session.update': [
@@ -380,11 +380,11 @@ export const sessionMachine = setup({
           guard: 'hasManualControl',
           actions: ['countOutOfOrder', { type: 'warn', params: { message: 'end, no session is running; call ignored' } }],
         },
-        'app.foreground': [
+        'app.visible': [
           { guard: 'beginsOnForeground', target: 'running', actions: ['countForeground', 'begin'] },
           { actions: 'countForeground' },
         ],
-        'app.background': [{ guard: 'unbalanced', actions: 'rejectUnbalanced' }, { actions: 'countBackground' }],
+        'app.hidden': [{ guard: 'unbalanced', actions: 'rejectUnbalanced' }, { actions: 'countBackground' }],
         // spec: Automatic Session Tracking > Precautions — consent given in the foreground begins one.
         'consent.changed': [
           { guard: 'gainsConsentInForeground', target: 'running', actions: ['storeConsent', 'begin'] },
@@ -407,7 +407,7 @@ export const sessionMachine = setup({
         },
         'session.update': { guard: 'isManual', actions: 'reportUpdate' },
         'session.end': { guard: 'hasManualControl', target: 'idle', actions: 'end' },
-        'app.background': [
+        'app.hidden': [
           { guard: 'unbalanced', actions: 'rejectUnbalanced' },
           { guard: 'endsOnBackground', target: 'idle', actions: ['countBackground', 'end'] },
           { actions: 'countBackground' },

@@ -125,7 +125,7 @@ export interface ViewContext {
 type WithOptionalAt<T> = T & { at?: Instant };
 
 export type ViewBroadcast =
-  | Extract<Broadcast, { type: 'app.foreground' | 'app.background' | 'session.began' | 'session.ended' }>
+  | Extract<Broadcast, { type: 'app.visible' | 'app.hidden' | 'session.began' | 'session.ended' }>
   | WithOptionalAt<Extract<Broadcast, { type: 'consent.changing' | 'consent.changed' | 'identity.changing' | 'identity.changed' | 'settings.updated' }>>;
 
 export type ViewEvent =
@@ -148,8 +148,8 @@ export type ViewCommand = Extract<Command, { type: 'event.record' | 'broadcast' 
 
 /** The broadcasts the router must deliver to the view machine. */
 export const viewListensTo: readonly Broadcast['type'][] = Object.freeze([
-  'app.foreground',
-  'app.background',
+  'app.visible',
+  'app.hidden',
   'session.began',
   'session.ended',
   'consent.changing',
@@ -665,8 +665,8 @@ export const viewMachine = setup({
     'session.began': { actions: 'sessionBegan' },
     'session.ended': { actions: 'sessionEnded' },
     'orientation.changed': { actions: 'orientationChanged' },
-    'app.foreground': { actions: 'countForeground' },
-    'app.background': [{ guard: 'unbalanced', actions: 'ignore' }, { actions: 'countBackground' }],
+    'app.visible': { actions: 'countForeground' },
+    'app.hidden': [{ guard: 'unbalanced', actions: 'ignore' }, { actions: 'countBackground' }],
   },
   states: {
     booting: {
@@ -697,7 +697,7 @@ export const viewMachine = setup({
         foreground: {
           on: {
             // In the foreground at least one component is visible.
-            'app.background': [
+            'app.hidden': [
               { guard: 'goesToBackground', target: 'background', actions: ['suspendForBackground', 'countBackground'] },
               { actions: 'countBackground' },
             ],
@@ -709,7 +709,7 @@ export const viewMachine = setup({
         background: {
           on: {
             // In the background no component is visible: the first one brings the views back.
-            'app.foreground': { target: 'foreground', actions: ['countForeground', 'restart'] },
+            'app.visible': { target: 'foreground', actions: ['countForeground', 'restart'] },
             'identity.changing': { actions: 'suspendForIdentity' },
           },
         },

@@ -371,9 +371,9 @@ function apply(h: ReturnType<typeof createHarness>, op: Op): void {
     case 'giveAll':
       return h.send('consent', { type: 'consent.giveAll', at: now });
     case 'fg':
-      return h.broadcast({ type: 'app.foreground', at: now });
+      return h.broadcast({ type: 'app.visible', at: now });
     case 'bg':
-      return h.broadcast({ type: 'app.background', at: now });
+      return h.broadcast({ type: 'app.hidden', at: now });
     case 'advance':
       return h.tick(op.ms);
   }

@@ -89,8 +89,8 @@ const ev = {
     previousViewId,
     previousViewName,
   }),
-  fg: (ms = 0): EventsEvent => ({ type: 'app.foreground', at: at(ms) }),
-  bg: (ms = 0): EventsEvent => ({ type: 'app.background', at: at(ms) }),
+  fg: (ms = 0): EventsEvent => ({ type: 'app.visible', at: at(ms) }),
+  bg: (ms = 0): EventsEvent => ({ type: 'app.hidden', at: at(ms) }),
   discard: (): EventsEvent => ({ type: 'events.discardQueue' }),
 };
 
@@ -123,8 +123,8 @@ const only = (c: Cmd[]): WireEvent => {
 describe('eventsMachine: input', () => {
   it('listens to consent, identity, view, settings, lifecycle and flush broadcasts', () => {
     expect([...eventsListensTo].sort()).toEqual([
-      'app.background',
-      'app.foreground',
+      'app.hidden',
+      'app.visible',
       'consent.changed',
       'consent.changing',
       'flush.requested',
@@ -652,7 +652,7 @@ function abstractState(s: Snap): string {
 }
 
 const filterEvents = (s: Snap, e: EventsEvent): boolean => {
-  if (e.type === 'app.foreground' && s.context.visible >= 2) return false;
+  if (e.type === 'app.visible' && s.context.visible >= 2) return false;
   return true;
 };
 
@@ -836,10 +836,10 @@ function drive(threshold: number, initial: ConsentState, ops: Op[], visibilityTr
         timed.clear();
         break;
       case 'fg':
-        actor.send({ type: 'app.foreground', at: t });
+        actor.send({ type: 'app.visible', at: t });
         break;
       case 'bg':
-        actor.send({ type: 'app.background', at: t });
+        actor.send({ type: 'app.hidden', at: t });
         break;
       case 'discard':
         actor.send({ type: 'events.discardQueue' });

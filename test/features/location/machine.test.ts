@@ -156,13 +156,13 @@ describe('location: with automatic sessions and consent (wired)', () => {
     const h = createHarness({ platform: { isForeground: () => false } });
     h.send('location', { type: 'location.set', location: { gps: GPS, ipAddress: IP }, at: h.at() });
     expect(requests(h)).toEqual([]);
-    h.broadcast({ type: 'app.foreground', at: h.at() });
+    h.broadcast({ type: 'app.visible', at: h.at() });
     h.send('location', { type: 'location.set', location: { gps: GPS2 }, at: h.at() });
     expect(requests(h)).toEqual([`begin_session(location=${GPS}&ip_address=${IP})`, `location(location=${GPS2})`]);
-    h.broadcast({ type: 'app.background', at: h.at() });
+    h.broadcast({ type: 'app.hidden', at: h.at() });
     // The session ended: the next set is cached again.
     h.send('location', { type: 'location.set', location: CITY, at: h.at() });
-    h.broadcast({ type: 'app.foreground', at: h.at() });
+    h.broadcast({ type: 'app.visible', at: h.at() });
     expect(requests(h).slice(2)).toEqual(['end_session', 'begin_session(country_code=us&city=Panama)']);
   });
 
@@ -188,9 +188,9 @@ describe('location: with automatic sessions and consent (wired)', () => {
   it('begin_session carries location="" without location consent, and the cache again when consent is given', () => {
     const h = createHarness({ config: { requiresConsent: true, consent: ['sessions'], location: CITY } });
     expect(requests(h)).toEqual(['begin_session(location=)']);
-    h.broadcast({ type: 'app.background', at: h.at() });
+    h.broadcast({ type: 'app.hidden', at: h.at() });
     h.send('consent', { type: 'consent.give', features: ['location'], at: h.at() });
-    h.broadcast({ type: 'app.foreground', at: h.at() });
+    h.broadcast({ type: 'app.visible', at: h.at() });
     expect(requests(h).slice(1)).toEqual(['end_session', 'begin_session(country_code=us&city=Panama)']);
   });
 
@@ -204,10 +204,10 @@ describe('location: with automatic sessions and consent (wired)', () => {
   it('disable() erases, clears and makes begin_session carry location=""; set() re-enables and is sent at once', () => {
     const h = createHarness({ platform: { isForeground: () => false }, config: { location: CITY } });
     h.send('location', { type: 'location.disable', at: h.at() });
-    h.broadcast({ type: 'app.foreground', at: h.at() });
-    h.broadcast({ type: 'app.background', at: h.at() });
+    h.broadcast({ type: 'app.visible', at: h.at() });
+    h.broadcast({ type: 'app.hidden', at: h.at() });
     h.send('location', { type: 'location.set', location: { gps: GPS }, at: h.at() });
-    h.broadcast({ type: 'app.foreground', at: h.at() });
+    h.broadcast({ type: 'app.visible', at: h.at() });
     expect(requests(h)).toEqual([
       'location(location=)',
       'begin_session(location=)',
@@ -226,12 +226,12 @@ describe('location: with automatic sessions and consent (wired)', () => {
     const h = createHarness({ platform: { isForeground: () => false }, config: { location: CITY } });
     h.broadcast({ type: 'settings.updated', settings: { lt: false } });
     h.send('location', { type: 'location.set', location: { gps: GPS }, at: h.at() });
-    h.broadcast({ type: 'app.foreground', at: h.at() });
+    h.broadcast({ type: 'app.visible', at: h.at() });
     expect(requests(h)).toEqual(['begin_session(location=)']);
     expect(h.logs).toContain('info: [Location] set, location tracking is disabled by the server settings (lt); call ignored');
     h.broadcast({ type: 'settings.updated', settings: { lt: true } });
-    h.broadcast({ type: 'app.background', at: h.at() });
-    h.broadcast({ type: 'app.foreground', at: h.at() });
+    h.broadcast({ type: 'app.hidden', at: h.at() });
+    h.broadcast({ type: 'app.visible', at: h.at() });
     expect(requests(h).slice(1)).toEqual(['end_session', 'begin_session(country_code=us&city=Panama)']);
   });
 

@@ -58,8 +58,8 @@ const ev = {
   begin: (ms: number): SessionEvent => ({ type: 'session.begin', at: at(ms) }),
   update: (ms: number): SessionEvent => ({ type: 'session.update', at: at(ms) }),
   end: (ms: number): SessionEvent => ({ type: 'session.end', at: at(ms) }),
-  fg: (ms: number): SessionEvent => ({ type: 'app.foreground', at: at(ms) }),
-  bg: (ms: number): SessionEvent => ({ type: 'app.background', at: at(ms) }),
+  fg: (ms: number): SessionEvent => ({ type: 'app.visible', at: at(ms) }),
+  bg: (ms: number): SessionEvent => ({ type: 'app.hidden', at: at(ms) }),
   removeSessions: (ms?: number): SessionEvent[] => [
     { type: 'consent.changing', before: ALL, after: consent(true, { sessions: false }), ...(ms === undefined ? {} : { at: at(ms) }) },
     { type: 'consent.changed', before: ALL, after: consent(true, { sessions: false }), ...(ms === undefined ? {} : { at: at(ms) }) },
@@ -137,8 +137,8 @@ describe('sessionMachine: input', () => {
 
   it('listens to lifecycle, consent, identity, location and settings broadcasts', () => {
     expect([...sessionListensTo].sort()).toEqual([
-      'app.background',
-      'app.foreground',
+      'app.hidden',
+      'app.visible',
       'consent.changed',
       'consent.changing',
       'identity.changed',
@@ -249,7 +249,7 @@ describe('sessionMachine: automatic sessions', () => {
   it('reproduces the 2 min 30 s session: begin, 60, 60, end with 30 (spec: Sessions)', () => {
     const { clock, cmds, actor, now } = startActor(input());
     clock.advance(150_000);
-    actor.send({ type: 'app.background', at: now() });
+    actor.send({ type: 'app.hidden', at: now() });
     expect(requests(cmds)).toEqual(['begin', 'update 60', 'update 60', 'end 30']);
     expect(cmds.filter((c) => c.type === 'request.enqueue').map((c) => c.params)).toEqual([
       { begin_session: '1' },
@@ -262,7 +262,7 @@ describe('sessionMachine: automatic sessions', () => {
   it('sends no updates while idle and stops the timer on end', () => {
     const { clock, cmds, actor, now } = startActor(input());
     clock.advance(10_000);
-    actor.send({ type: 'app.background', at: now() });
+    actor.send({ type: 'app.hidden', at: now() });
     clock.advance(600_000);
     expect(requests(cmds)).toEqual(['begin', 'end 10']);
   });
@@ -270,7 +270,7 @@ describe('sessionMachine: automatic sessions', () => {
   it('rounds the end to the nearest second so the parts add up', () => {
     const { clock, cmds, actor, now } = startActor(input({ updateIntervalSeconds: 1 }));
     clock.advance(2600);
-    actor.send({ type: 'app.background', at: now() });
+    actor.send({ type: 'app.hidden', at: now() });
     expect(requests(cmds)).toEqual(['begin', 'update 1', 'update 1', 'end 1']);
   });
 });
@@ -349,7 +349,7 @@ describe('sessionMachine: hybrid sessions', () => {
     actor.send({ type: 'session.begin', at: now() });
     clock.advance(65_000);
     actor.send({ type: 'session.update', at: now() });
-    actor.send({ type: 'app.background', at: now() });
+    actor.send({ type: 'app.hidden', at: now() });
     clock.advance(5_000);
     actor.send({ type: 'session.end', at: now() });
     expect(requests(cmds)).toEqual(['begin', 'update 60', 'end 10']);
@@ -433,7 +433,7 @@ describe('sessionMachine: consent, identity and settings', () => {
     clock.advance(40_000);
     expect(requests(cmds)).toEqual(['begin', 'update 60', 'update 20', 'update 20']);
     clock.advance(5_000);
-    actor.send({ type: 'app.background', at: now() });
+    actor.send({ type: 'app.hidden', at: now() });
     expect(requests(cmds).at(-1)).toBe('end 5');
   });
 
@@ -643,7 +643,7 @@ function replay(inp: SessionInput, steps: ReadonlyArray<{ event: SessionEvent; s
   clock.advance(STEP_MS);
   const end = instantAt(clock.now());
   const before = cmds.length;
-  if (inp.mode === 'automatic') while (actor.getSnapshot().context.visible > 0) actor.send({ type: 'app.background', at: end });
+  if (inp.mode === 'automatic') while (actor.getSnapshot().context.visible > 0) actor.send({ type: 'app.hidden', at: end });
   else actor.send({ type: 'session.end', at: end });
   book(ledger, cmds.slice(before));
   expect(ledger.open).toBeNull();
@@ -659,7 +659,7 @@ describe('sessionMachine: model-based paths', () => {
     for (const foreground of [true, false]) {
       it(`every shortest path, and one more step of every event, keeps the rules (${mode}, ${foreground ? 'foreground' : 'background'} at init)`, () => {
         const inp = input({ mode, foreground, updateIntervalSeconds: MODEL_INTERVAL });
-        const filterEvents = (s: Snap, e: SessionEvent) => !(e.type === 'app.foreground' && s.context.visible >= 2);
+        const filterEvents = (s: Snap, e: SessionEvent) => !(e.type === 'app.visible' && s.context.visible >= 2);
         const paths = getShortestPaths(sessionMachine, { input: inp, events: modelEvents, serializeState: abstractState, filterEvents });
         expect(paths.length).toBeGreaterThan(8);
         const values = new Set(paths.map((p) => JSON.stringify(p.state.value)));
@@ -731,13 +731,13 @@ describe('sessionMachine: properties', () => {
               case 'fg':
                 track(() => {
                   visible += 1;
-                  actor.send({ type: 'app.foreground', at: t });
+                  actor.send({ type: 'app.visible', at: t });
                 });
                 break;
               case 'bg':
                 track(() => {
                   if (visible > 0) visible -= 1;
-                  actor.send({ type: 'app.background', at: t });
+                  actor.send({ type: 'app.hidden', at: t });
                 });
                 break;
               case 'begin':
@@ -775,7 +775,7 @@ describe('sessionMachine: properties', () => {
           // Close what is open so every session is booked.
           track(() => undefined);
           const t = now();
-          if (mode === 'automatic') while (actor.getSnapshot().context.visible > 0) actor.send({ type: 'app.background', at: t });
+          if (mode === 'automatic') while (actor.getSnapshot().context.visible > 0) actor.send({ type: 'app.hidden', at: t });
           else actor.send({ type: 'session.end', at: t });
           book(ledger, cmds);
           expect(ledger.open).toBeNull();

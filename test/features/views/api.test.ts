@@ -141,12 +141,12 @@ describe('createViewsApi', () => {
     const b = views.start('B')!;
     views.start('C');
     t.clock.advance(2000);
-    t.actors.views!.send({ type: 'app.background', at: t.ctx.now() });
+    t.actors.views!.send({ type: 'app.hidden', at: t.ctx.now() });
     views.stopById(a);
     views.stopByName('C');
     views.pause(b);
     views.addSegmentationByName('B', { late: 1 });
-    t.actors.views!.send({ type: 'app.foreground', at: t.ctx.now() });
+    t.actors.views!.send({ type: 'app.visible', at: t.ctx.now() });
     t.clock.advance(5000);
     views.resume(b);
     t.clock.advance(3000);

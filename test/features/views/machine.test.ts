@@ -92,8 +92,8 @@ const ev = {
   stopAll: (ms: number, segmentation?: Segmentation): ViewEvent => ({ type: 'views.stopAll', at: at(ms), ...(segmentation ? { segmentation } : {}) }),
   began: (ms: number): ViewEvent => ({ type: 'session.began', at: at(ms) }),
   ended: (ms: number): ViewEvent => ({ type: 'session.ended', at: at(ms) }),
-  fg: (ms: number): ViewEvent => ({ type: 'app.foreground', at: at(ms) }),
-  bg: (ms: number): ViewEvent => ({ type: 'app.background', at: at(ms) }),
+  fg: (ms: number): ViewEvent => ({ type: 'app.visible', at: at(ms) }),
+  bg: (ms: number): ViewEvent => ({ type: 'app.hidden', at: at(ms) }),
   removeViews: (ms?: number): ViewEvent[] => [
     { type: 'consent.changing', before: ALL, after: NO_VIEWS, ...(ms === undefined ? {} : { at: at(ms) }) },
     { type: 'consent.changed', before: ALL, after: NO_VIEWS, ...(ms === undefined ? {} : { at: at(ms) }) },
@@ -143,8 +143,8 @@ describe('viewMachine: input', () => {
   const log = createLogger({ console: false });
   it('listens to lifecycle, session, consent, identity and settings broadcasts', () => {
     expect([...viewListensTo].sort()).toEqual([
-      'app.background',
-      'app.foreground',
+      'app.hidden',
+      'app.visible',
       'consent.changed',
       'consent.changing',
       'identity.changed',
@@ -698,10 +698,10 @@ function abstractState(s: Snap): string {
 const filterEvents = (s: Snap, e: ViewEvent): boolean => {
   const c = s.context;
   if ((e.type === 'views.start' || e.type === 'views.startAutoStopped') && c.running.length >= 2) return false;
-  if (e.type === 'app.foreground' && c.visible >= 2) return false;
+  if (e.type === 'app.visible' && c.visible >= 2) return false;
   // Without a remembered view these are the unknown-ID calls already in the list.
   if (onRemembered.has(e) && c.suspended.length === 0) return false;
-  if ((e.type === 'identity.changing' || e.type === 'app.background') && c.suspended.length + c.running.length > 2) return false;
+  if ((e.type === 'identity.changing' || e.type === 'app.hidden') && c.suspended.length + c.running.length > 2) return false;
   return true;
 };
 
@@ -901,10 +901,10 @@ describe('viewMachine: properties', () => {
               actor.send({ type: 'views.stopAll', at: t });
               break;
             case 'fg':
-              actor.send({ type: 'app.foreground', at: t });
+              actor.send({ type: 'app.visible', at: t });
               break;
             case 'bg':
-              actor.send({ type: 'app.background', at: t });
+              actor.send({ type: 'app.hidden', at: t });
               break;
             case 'began':
               ledger.startFlags = 0;
@@ -1052,10 +1052,10 @@ describe('viewMachine: properties', () => {
               break;
             }
             case 'fg':
-              actor.send({ type: 'app.foreground', at: t });
+              actor.send({ type: 'app.visible', at: t });
               break;
             case 'bg':
-              actor.send({ type: 'app.background', at: t });
+              actor.send({ type: 'app.hidden', at: t });
               break;
             case 'idChanging':
               actor.send({ type: 'identity.changing', from: 'a', to: 'b', at: t });
