@@ -27,7 +27,7 @@ export interface RecordFields {
 export interface ApiContext {
   readonly config: ResolvedConfig;
   readonly log: Logger;
-  /** The current moment as a unique ms timestamp with hour/dow/tz (spec: Recording Time of Data). */
+  /** The current moment as a ms timestamp with hour/dow/tz, in call order (spec: Recording Time of Data; see protocol/time.ts). */
   now(): Instant;
   /** A fresh UUID v4 (`crypto.randomUUID()`), for generated device IDs. */
   newId(): string;
@@ -41,7 +41,7 @@ export interface ApiContext {
   send(target: ActorName, event: EventObject): void;
   /**
    * Hands a validated `events.record` call to the events machine. The SDK reads the clock
-   * now and stamps the unique timestamp and the event ID when it hands the call over (at the
+   * now and stamps the timestamp and the event ID when it hands the call over (at the
    * end of the current run, or before anything else happens), in call order.
    */
   record(fields: RecordFields): void;

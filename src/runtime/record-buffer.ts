@@ -9,7 +9,7 @@ import type { EventsRecordEvent, EventsRecordManyEvent } from '../features/event
 import type { RecordFields } from './api-context.js';
 
 export interface RecordBufferDeps {
-  /** Stamps a clock reading taken at the call with a unique instant, in call order. */
+  /** Stamps a clock reading taken at the call with its instant, in call order. */
   instant(reading: number): Instant;
   eventId(reading: number): string;
   /** False when records cannot be handed over (stopped): the buffer is dropped unstamped. */
@@ -36,7 +36,7 @@ export class RecordBuffer {
     });
   }
 
-  /** Stamps the buffered records (unique timestamp, event ID) in call order and hands them over. */
+  /** Stamps the buffered records (timestamp, event ID) in call order and hands them over. */
   flush(): void {
     if (this.fields.length === 0) return;
     const fields = this.fields;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { QueueEntry, StorageOp } from '../../src/adapters/types.js';
-import { RequestQueue, createdAtOf } from '../../src/domain/request-queue.js';
+import { RequestQueue, createdAtOf, type QueuedRequest } from '../../src/domain/request-queue.js';
 
 /** Applies storage ops to a plain model of what storage holds, to check the ops are right. */
 function applyOps(store: Map<number, string>, ops: StorageOp[]): void {
@@ -128,5 +128,91 @@ describe('RequestQueue', () => {
         expect(all).toEqual([...Array(counter).keys()]);
       }),
     );
+  });
+
+  describe('memory: holds only what is queued', () => {
+    /** A distinct large request string (about 4 KB), as a server-down run queues them. */
+    const big = (n: number): string => `n=${n}&timestamp=${1_700_000_000_000 + n}&events=${'x'.repeat(4_000)}`;
+    const numbers = (requests: QueuedRequest[]): number[] => requests.map((e) => Number(/^n=(\d+)/.exec(e.data)?.[1]));
+    const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
+    const expectHoldsOnlyQueued = (q: RequestQueue): void => {
+      const queued = q.toArray();
+      const retained = q.retained();
+      expect(retained.length).toBe(queued.length);
+      // the very same objects: nothing removed is still referenced
+      retained.forEach((e, i) => expect(e).toBe(queued[i]));
+    };
+
+    it('keeps no evicted request when the queue turns over at its limit (server down)', () => {
+      const q = new RequestQueue([], 1_000);
+      for (let i = 0; i < 1_500; i++) q.enqueue(big(i));
+      expect(q.length).toBe(1_000);
+      expect(numbers(q.retained())).toEqual(range(500, 1_000));
+      expectHoldsOnlyQueued(q);
+    });
+
+    it('keeps no delivered request after head removals', () => {
+      const q = new RequestQueue([], 100_000);
+      for (let i = 0; i < 3_000; i++) q.enqueue(big(i));
+      for (let seq = 1; seq <= 2_000; seq++) q.remove(seq);
+      expect(numbers(q.retained())).toEqual(range(2_000, 1_000));
+      expectHoldsOnlyQueued(q);
+      for (let seq = 2_001; seq <= 3_000; seq++) q.remove(seq);
+      expect(q.retained()).toEqual([]);
+    });
+
+    it('keeps no request evicted by a lowered limit, removed from the middle, rewritten or cleared', () => {
+      const q = new RequestQueue([{ seq: 1, data: big(1) }, { seq: 2, data: big(2) }], 10);
+      for (let i = 3; i <= 10; i++) q.enqueue(big(i));
+      q.setMaxSize(6);
+      expect(numbers(q.retained())).toEqual([5, 6, 7, 8, 9, 10]);
+      q.remove(7);
+      expect(numbers(q.retained())).toEqual([5, 6, 8, 9, 10]);
+      expectHoldsOnlyQueued(q);
+      q.rewrite((r) => (r.seq === 8 ? null : r.seq === 9 ? big(90) : undefined));
+      expect(numbers(q.retained())).toEqual([5, 6, 90, 10]);
+      expectHoldsOnlyQueued(q);
+      q.clear();
+      expect(q.retained()).toEqual([]);
+    });
+
+    it('property: after any operations the queue references exactly the queued requests', () => {
+      type Op =
+        | { kind: 'enqueue'; times: number }
+        | { kind: 'deliver'; times: number }
+        | { kind: 'removeAt'; index: number }
+        | { kind: 'limit'; max: number }
+        | { kind: 'rewrite'; drop: number }
+        | { kind: 'clear' };
+      const op: fc.Arbitrary<Op> = fc.oneof(
+        { weight: 4, arbitrary: fc.record({ kind: fc.constant('enqueue' as const), times: fc.integer({ min: 1, max: 3_000 }) }) },
+        { weight: 3, arbitrary: fc.record({ kind: fc.constant('deliver' as const), times: fc.integer({ min: 1, max: 3_000 }) }) },
+        { weight: 1, arbitrary: fc.record({ kind: fc.constant('removeAt' as const), index: fc.nat() }) },
+        { weight: 1, arbitrary: fc.record({ kind: fc.constant('limit' as const), max: fc.integer({ min: 1, max: 2_500 }) }) },
+        { weight: 1, arbitrary: fc.record({ kind: fc.constant('rewrite' as const), drop: fc.integer({ min: 2, max: 5 }) }) },
+        { weight: 1, arbitrary: fc.constant<Op>({ kind: 'clear' }) },
+      );
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 2_500 }), fc.array(op, { maxLength: 15 }), (max, ops) => {
+          const q = new RequestQueue([], max);
+          let n = 0;
+          for (const o of ops) {
+            if (o.kind === 'enqueue') for (let i = 0; i < o.times; i++) q.enqueue(`n=${n++}`);
+            else if (o.kind === 'deliver') for (let i = 0; i < o.times && q.peek(); i++) q.remove(q.peek()!.seq);
+            else if (o.kind === 'removeAt') {
+              const all = q.toArray();
+              if (all.length > 0) q.remove(all[o.index % all.length]!.seq);
+            } else if (o.kind === 'limit') q.setMaxSize(o.max);
+            else if (o.kind === 'rewrite') q.rewrite((r) => (r.seq % o.drop === 0 ? null : r.seq % o.drop === 1 ? `${r.data}&r=1` : undefined));
+            else q.clear();
+            const queued = q.toArray();
+            const retained = q.retained();
+            if (retained.length !== queued.length || retained.some((e, i) => e !== queued[i])) return false;
+          }
+          return true;
+        }),
+        { numRuns: 60 },
+      );
+    });
   });
 });
