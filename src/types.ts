@@ -147,6 +147,7 @@ export interface Countly {
     removeDifferentAppKeys(): void;
     addDirectRequest(params: Record<string, string>): void;
   };
+  metrics: { record(overrides?: Record<string, string>): void };
   lifecycle: { foreground(): void; background(): void }; // for platforms without automatic detection
   setServerUrl(url: string): void;
   enableOfflineMode(): void;

@@ -24,9 +24,10 @@ export interface RequestEnqueueCommand {
   identity?: { deviceId: string; deviceIdType: DeviceIdType };
   /**
    * Add the `metrics` param, read from the platform now, right after `begin_session`
-   * (spec: Device Metrics — "fetched from device on demand"): the machine does no I/O.
+   * (spec: Device Metrics — "fetched from device on demand"): the machine does no I/O. An
+   * object: overrides applied last, after the config's `metricOverride` (`metrics.record`).
    */
-  metrics?: true;
+  metrics?: true | Readonly<Record<string, string>>;
 }
 
 /** Queue operations on the persisted request queue. */

@@ -41,7 +41,7 @@ export interface EffectDeps {
    * The `metrics` param (JSON) of a `begin_session`, read from the platform at the call
    * (spec: Device Metrics). Never throws: a failing platform gives no platform metrics.
    */
-  metrics(): string;
+  metrics(overrides?: Readonly<Record<string, string>>): string;
 }
 
 export type Effect = (cmd$: Observable<Command>, deps: EffectDeps) => Observable<SdkEvent>;

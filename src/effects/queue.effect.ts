@@ -32,7 +32,7 @@ function perform(c: RequestQueueCommand, deps: EffectDeps): StorageOp[] {
         sdkName: config.sdkName,
         sdkVersion: config.sdkVersion,
         appVersion: config.appVersion,
-        params: c.metrics ? withMetrics(c.params, deps.metrics()) : c.params,
+        params: c.metrics ? withMetrics(c.params, deps.metrics(c.metrics === true ? undefined : c.metrics)) : c.params,
         endpoint: c.endpoint,
       });
       const { ops, evicted } = queue.enqueue(data, instant.timestamp);

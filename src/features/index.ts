@@ -12,6 +12,7 @@ import { deviceIdFeature } from './device-id/index.js';
 import { eventsFeature } from './events/index.js';
 import { lifecycleFeature } from './lifecycle/index.js';
 import { locationFeature } from './location/index.js';
+import { metricsFeature } from './metrics/index.js';
 import { processorFeature } from './processor/index.js';
 import { sessionFeature } from './session/index.js';
 import { settingsFeature } from './settings/index.js';
@@ -26,6 +27,7 @@ export const features = [
   viewsFeature,
   sessionFeature,
   lifecycleFeature,
+  metricsFeature,
   backoffFeature,
   processorFeature,
 ] as const;
@@ -53,6 +55,7 @@ export const DELIVERY_ORDER = exhaustive([
   'consent',
   'deviceId',
   'lifecycle',
+  'metrics',
   'backoff',
   'processor',
   'settings',
