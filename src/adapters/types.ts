@@ -10,8 +10,24 @@ export interface QueueEntry {
   readonly data: string;
 }
 
-/** The persisted queues. `requests` is the request queue, `events` the event queue. */
-export type QueueName = 'requests' | 'events';
+/**
+ * The name of a persisted queue: a short identifier matching `[a-z][a-zA-Z0-9_-]*`, at most
+ * 64 characters; the shipped adapters reject an op naming anything else.
+ * `requests` (the request queue) and `events` (events not yet packed into a request) are the
+ * core's; a feature may own a persisted queue of its own under another name. The narrow
+ * alphabet is what lets every adapter put the name in a key or a path as is.
+ */
+export type QueueName = string;
+
+/**
+ * The queues of a namespace as read at boot, each in ascending `seq` order. `requests` and
+ * `events` are always present (empty when nothing is stored); any other queue is present when
+ * it holds entries.
+ */
+export type StorageQueues = Readonly<Record<QueueName, readonly QueueEntry[]>> & {
+  readonly requests: readonly QueueEntry[];
+  readonly events: readonly QueueEntry[];
+};
 
 /**
  * One write operation. The core groups operations and hands them to `write` in order;
@@ -34,9 +50,19 @@ export type StorageOp =
 /** Everything a namespace holds, as read at boot. Queue entries are in ascending `seq` order. */
 export interface StorageContents {
   readonly kv: Readonly<Record<string, string>>;
-  readonly queues: Readonly<Record<QueueName, readonly QueueEntry[]>>;
-  /** How many stored records could not be read (torn or corrupt) and were skipped. */
+  readonly queues: StorageQueues;
+  /**
+   * How many stored records could not be read (torn or corrupt) and were skipped. The shipped
+   * adapters then remove them, so a record is counted at one boot, not at every boot.
+   */
   readonly corrupt: number;
+  /**
+   * Human-readable messages about the store as a whole that the SDK logs as errors at boot,
+   * e.g. "store file <path> exists but is empty; starting fresh": data that should be there
+   * and is not. Absent or empty when there is nothing to report; a store that does not exist
+   * yet (a first run) is normal and reports nothing.
+   */
+  readonly problems?: readonly string[];
 }
 
 /** An open storage namespace (one per app key). */
@@ -64,7 +90,20 @@ export interface StorageAdapter {
    * instance at a time use a namespace of a store; without `id` the adapter object is the store.
    */
   readonly id?: string;
-  open(namespace: string): Promise<StorageHandle>;
+  /** Opens a namespace; rejects with a clear `Error` when the medium is missing or unusable. */
+  open(namespace: string, options?: StorageOpenOptions): Promise<StorageHandle>;
+}
+
+/** What the SDK passes to `StorageAdapter.open`. An adapter may ignore every field. */
+export interface StorageOpenOptions {
+  /**
+   * Called with a human-readable message when the adapter notices, while the namespace is
+   * open, that something outside it damaged the store and it repaired what it could (e.g. the
+   * store file was deleted and has been recreated from the state in memory). The SDK logs it
+   * as an error. It only reports: the adapter has already repaired what it could. It must not
+   * throw.
+   */
+  onProblem?(message: string): void;
 }
 
 /** One HTTP request, fully built: the transport adds nothing. */

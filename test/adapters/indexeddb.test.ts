@@ -21,20 +21,28 @@ describe('indexedDbStorage', () => {
     vi.unstubAllGlobals();
   });
 
-  it('opens one database per namespace, with a store per queue', async () => {
+  it('opens one database per namespace, with one store for every queue keyed by [queue, seq]', async () => {
     const factory = new IDBFactory();
     const h = await indexedDbStorage('db', factory).open('app/1');
-    await h.write([{ op: 'append', queue: 'requests', seq: 1, data: 'r' }]);
+    await h.write([
+      { op: 'append', queue: 'requests', seq: 1, data: 'r' },
+      { op: 'append', queue: 'crashes', seq: 1, data: 'c' },
+    ]);
     await h.close();
     expect((await factory.databases()).map((d) => d.name)).toEqual(['db/app%2F1']);
     vi.stubGlobal('indexedDB', factory);
     const raw = await openDB('db/app%2F1');
-    expect([...raw.objectStoreNames].sort()).toEqual(['events', 'kv', 'requests']);
-    expect(await raw.get('requests', 1)).toBe('r');
+    expect(raw.version).toBe(2);
+    expect([...raw.objectStoreNames].sort()).toEqual(['kv', 'queues']);
+    expect(await raw.getAllKeys('queues')).toEqual([
+      ['crashes', 1],
+      ['requests', 1],
+    ]);
+    expect(await raw.get('queues', ['requests', 1])).toBe('r');
     raw.close();
   });
 
-  it('skips and counts records it did not write', async () => {
+  it('skips and counts records it did not write, and removes them so that only one boot counts them', async () => {
     const factory = new IDBFactory();
     const h = await indexedDbStorage('chartly', factory).open('app');
     await h.write([
@@ -45,14 +53,66 @@ describe('indexedDbStorage', () => {
     vi.stubGlobal('indexedDB', factory);
     const raw = await openDB('chartly/app');
     await raw.put('kv', { not: 'a string' }, 'bad');
-    await raw.put('events', 'string key', 'x' as unknown as number);
-    await raw.put('events', 42, 2);
-    await raw.put('requests', 'fractional seq', 1.5);
+    await raw.put('kv', 'number key', 5);
+    await raw.put('queues', 'string seq', ['events', 'x']);
+    await raw.put('queues', 42, ['events', 2]);
+    await raw.put('queues', 'fractional seq', ['requests', 1.5]);
+    await raw.put('queues', 'not a queue name', ['Bad', 1]);
+    await raw.put('queues', 'not a pair', 'loose');
     raw.close();
-    const c = await (await indexedDbStorage('chartly', factory).open('app')).read();
-    expect(c.corrupt).toBe(4);
+    const first = await indexedDbStorage('chartly', factory).open('app');
+    const c = await first.read();
+    expect(c.corrupt).toBe(7);
     expect(c.kv).toEqual({ k: 'v' });
-    expect(c.queues.events).toEqual([{ seq: 1, data: 'e' }]);
+    expect(c.queues).toEqual({ requests: [], events: [{ seq: 1, data: 'e' }] });
+    await first.close();
+    const again = await (await indexedDbStorage('chartly', factory).open('app')).read();
+    expect(again).toEqual({ kv: { k: 'v' }, queues: { requests: [], events: [{ seq: 1, data: 'e' }] }, corrupt: 0 });
+  });
+
+  it('does not remove a corrupt record that a write issued meanwhile replaced', async () => {
+    const factory = new IDBFactory();
+    (await indexedDbStorage('chartly', factory).open('app')).close();
+    vi.stubGlobal('indexedDB', factory);
+    const raw = await openDB('chartly/app');
+    await raw.put('queues', 42, ['events', 2]);
+    raw.close();
+    const h = await indexedDbStorage('chartly', factory).open('app');
+    const read = h.read();
+    const write = h.write([{ op: 'append', queue: 'events', seq: 2, data: 'new' }]);
+    expect((await read).corrupt).toBe(1);
+    await write;
+    await h.close();
+    expect((await (await indexedDbStorage('chartly', factory).open('app')).read()).queues.events).toEqual([{ seq: 2, data: 'new' }]);
+  });
+
+  it('upgrades a database of the one-store-per-queue layout (version 1), keeping every entry', async () => {
+    const factory = new IDBFactory();
+    vi.stubGlobal('indexedDB', factory);
+    const v1 = await openDB('chartly/app', 1, {
+      upgrade(db) {
+        for (const store of ['kv', 'requests', 'events']) db.createObjectStore(store);
+      },
+    });
+    await v1.put('kv', 'abc', 'device_id');
+    await v1.put('requests', 'r1', 1);
+    await v1.put('requests', 'r2', 2);
+    await v1.put('events', '{"key":"a"}', 5);
+    await v1.put('events', 42, 6); // corrupt in version 1 already
+    v1.close();
+    const h = await indexedDbStorage('chartly', factory).open('app');
+    const expected = {
+      kv: { device_id: 'abc' },
+      queues: { requests: [{ seq: 1, data: 'r1' }, { seq: 2, data: 'r2' }], events: [{ seq: 5, data: '{"key":"a"}' }] },
+    };
+    expect(await h.read()).toEqual({ ...expected, corrupt: 1 });
+    await h.write([{ op: 'remove', queue: 'requests', seqs: [1] }]);
+    await h.close();
+    const raw = await openDB('chartly/app');
+    expect([...raw.objectStoreNames].sort()).toEqual(['kv', 'queues']);
+    raw.close();
+    const again = await (await indexedDbStorage('chartly', factory).open('app')).read();
+    expect(again).toEqual({ ...expected, queues: { ...expected.queues, requests: [{ seq: 2, data: 'r2' }] }, corrupt: 0 });
   });
 
   it('an empty write resolves after the writes before it', async () => {
@@ -77,7 +137,7 @@ describe('indexedDbStorage', () => {
     const factory = new IDBFactory();
     const h = await indexedDbStorage('chartly', factory).open('app');
     vi.stubGlobal('indexedDB', factory);
-    const newer = await openDB('chartly/app', 2);
+    const newer = await openDB('chartly/app', 3);
     newer.close();
     await expect(h.write([{ op: 'set', key: 'k', value: 'v' }])).rejects.toThrow();
     await h.close();

@@ -92,12 +92,13 @@ describe('localStorageAdapter', () => {
     expect(shallow).toBeLessThanOrEqual(4);
   });
 
-  it('skips and counts keys under the namespace that it did not write, and ignores other keys', async () => {
+  it('skips, counts and removes keys under the namespace that it did not write, and leaves other keys', async () => {
     const storage = new MapStorage();
     storage.setItem('chartly/app/q/requests/1', 'good');
+    storage.setItem('chartly/app/q/crashes/3', 'a queue of its own');
     storage.setItem('chartly/app/q/requests/01', 'not canonical');
     storage.setItem('chartly/app/q/requests/x', 'bad seq');
-    storage.setItem('chartly/app/q/other/1', 'bad queue');
+    storage.setItem('chartly/app/q/Other/1', 'bad queue name');
     storage.setItem('chartly/app/q/events/1/2', 'extra part');
     storage.setItem('chartly/app/unknown', 'unknown kind');
     storage.setItem('chartly/other/q/requests/5', 'other namespace');
@@ -105,8 +106,10 @@ describe('localStorageAdapter', () => {
     const h = await localStorageAdapter('chartly', storage).open('app');
     const c = await h.read();
     expect(c.corrupt).toBe(5);
-    expect(c.queues.requests).toEqual([{ seq: 1, data: 'good' }]);
+    expect(c.queues).toEqual({ requests: [{ seq: 1, data: 'good' }], events: [], crashes: [{ seq: 3, data: 'a queue of its own' }] });
     expect(c.kv).toEqual({});
+    expect([...storage.map.keys()].sort()).toEqual(['chartly/app/q/crashes/3', 'chartly/app/q/requests/1', 'chartly/other/q/requests/5', 'someone-else']);
+    expect((await (await localStorageAdapter('chartly', storage).open('app')).read()).corrupt).toBe(0);
     await h.write([{ op: 'clear', queue: 'requests' }]);
     expect(storage.map.has('chartly/other/q/requests/5')).toBe(true);
     expect(storage.map.has('someone-else')).toBe(true);

@@ -1,12 +1,15 @@
 /**
  * The contract every StorageAdapter keeps, run against each shipped adapter (and usable for
  * a user's own): key-value semantics, queue semantics and order, namespace isolation,
- * durability across reopen, call-order writes, and a model-based property test that
- * compares the adapter with a plain in-test model after random groups of operations.
+ * durability across reopen, call-order writes, named queues (`storage.contract.queues.ts`),
+ * and a model-based property test that compares the adapter with a plain in-test model
+ * (`storage-model.ts`) after random groups of operations.
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { QueueName, StorageAdapter, StorageContents, StorageHandle, StorageOp } from '../../src/adapters/types.js';
+import type { StorageAdapter, StorageHandle, StorageOp } from '../../src/adapters/types.js';
+import { queueContract } from './storage.contract.queues.js';
+import { anyString, batches, byKey, EMPTY, StorageModel, view } from './storage-model.js';
 
 export interface StorageFixture {
   adapter: StorageAdapter;
@@ -25,78 +28,14 @@ export interface StorageContractOptions {
   validatesOps?: boolean;
 }
 
-// ---------------------------------------------------------------------------------------
-// The model: the op semantics, written as plainly as possible.
-// ---------------------------------------------------------------------------------------
 
-export class StorageModel {
-  kv = new Map<string, string>();
-  queues: Record<QueueName, Map<number, string>> = { requests: new Map(), events: new Map() };
-
-  apply(op: StorageOp): void {
-    if (op.op === 'set') this.kv.set(op.key, op.value);
-    else if (op.op === 'delete') this.kv.delete(op.key);
-    else if (op.op === 'append') this.queues[op.queue].set(op.seq, op.data);
-    else if (op.op === 'update') {
-      if (this.queues[op.queue].has(op.seq)) this.queues[op.queue].set(op.seq, op.data);
-    } else if (op.op === 'remove') for (const s of op.seqs) this.queues[op.queue].delete(s);
-    else this.queues[op.queue].clear();
-  }
-
-  view(): View {
-    const q = (name: QueueName) => [...this.queues[name]].sort((a, b) => a[0] - b[0]).map(([seq, data]) => ({ seq, data }));
-    return { kv: [...this.kv].sort(byKey), requests: q('requests'), events: q('events') };
-  }
+/** What the parts of the suite share: a fixture per test, and handles closed after it. */
+export interface ContractContext {
+  setup(): Promise<StorageFixture>;
+  open(adapter: StorageAdapter, ns: string): Promise<StorageHandle>;
+  /** Closes `h` and opens `ns` again on a fresh adapter over the same backing store. */
+  reopen(f: StorageFixture, h: StorageHandle, ns: string): Promise<StorageHandle>;
 }
-
-interface View {
-  kv: Array<[string, string]>;
-  requests: Array<{ seq: number; data: string }>;
-  events: Array<{ seq: number; data: string }>;
-}
-
-const byKey = (a: [string, string], b: [string, string]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
-
-/** The contents without the corrupt count, kv as sorted entries (safe for keys like `__proto__`). */
-export function view(c: StorageContents): View {
-  return {
-    kv: Object.entries(c.kv).sort(byKey),
-    requests: c.queues.requests.map(({ seq, data }) => ({ seq, data })),
-    events: c.queues.events.map(({ seq, data }) => ({ seq, data })),
-  };
-}
-
-// ---------------------------------------------------------------------------------------
-// Arbitraries
-// ---------------------------------------------------------------------------------------
-
-const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c));
-/** Any string, including control characters, newlines, astral characters and lone surrogates. */
-export const anyString = fc.string({ unit: fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), loneSurrogate), maxLength: 40 });
-const data = fc.oneof(
-  anyString,
-  fc.constantFrom('{"key":"click","count":1,"segmentation":{"a":"b"}}', '[1,2,"3"]', '{"2":1,"1":2}', '{"a":1,"a":2}', '{ "spaced": true }', 'app_key=k&device_id=d&events=%5B%5D'),
-  fc.jsonValue().map((v) => JSON.stringify(v)),
-);
-const key = fc.oneof(fc.constantFrom('a', 'b', 'c', '__proto__', 'constructor', 'x/y', 'kv/a', '', 'q/requests/1'), anyString);
-const seq = fc.integer({ min: 0, max: 12 });
-const queue = fc.constantFrom<QueueName>('requests', 'events');
-
-export const storageOp: fc.Arbitrary<StorageOp> = fc.oneof(
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('set' as const), key, value: data }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), key }) },
-  { weight: 5, arbitrary: fc.record({ op: fc.constant('append' as const), queue, seq, data }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('update' as const), queue, seq, data }) },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('remove' as const), queue, seqs: fc.array(seq, { maxLength: 6 }) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('clear' as const), queue }) },
-);
-const batches = fc.array(fc.array(storageOp, { maxLength: 6 }), { minLength: 1, maxLength: 8 });
-
-const EMPTY: View = { kv: [], requests: [], events: [] };
-
-// ---------------------------------------------------------------------------------------
-// The suite
-// ---------------------------------------------------------------------------------------
 
 export function runStorageContract(
   name: string,
@@ -238,6 +177,8 @@ export function runStorageContract(
       expect(view(await (await reopen(f, h, 'clear')).read())).toEqual(expected);
     });
 
+    queueContract({ setup, open, reopen });
+
     it('applies the ops of one write in order', async () => {
       const { adapter } = await setup();
       const h = await open(adapter, 'in-order');
@@ -355,7 +296,12 @@ export function runStorageContract(
       await h.write([{ op: 'append', queue: 'requests', seq: 1, data: 'kept' }]);
       const bad: unknown[] = [
         [{ op: 'set', key: 'k', value: 'v' }, { op: 'explode' }],
-        [{ op: 'append', queue: 'other', seq: 2, data: 'x' }],
+        [{ op: 'append', queue: 'Other', seq: 2, data: 'x' }],
+        [{ op: 'append', queue: 'a/b', seq: 2, data: 'x' }],
+        [{ op: 'remove', queue: '', seqs: [1] }],
+        [{ op: 'clear', queue: '__proto__' }],
+        [{ op: 'update', queue: 'x'.repeat(65), seq: 1, data: 'x' }],
+        [{ op: 'append', queue: 7, seq: 2, data: 'x' }],
         [{ op: 'append', queue: 'requests', seq: 1.5, data: 'x' }],
         [{ op: 'append', queue: 'requests', seq: Number.NaN, data: 'x' }],
         [{ op: 'set', key: 'k', value: 42 }],

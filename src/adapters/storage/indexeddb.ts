@@ -1,28 +1,36 @@
 /**
  * IndexedDB storage for browsers, built on `idb`.
  *
- * One database per namespace (`<dbName>/<namespace>`), with the object stores `kv`
- * (key → value), `requests` and `events` (seq → data). A database per namespace keeps app
- * keys apart without compound `[namespace, queue, seq]` keys, and a store per queue makes
- * `clear` one `store.clear()` and `read` a plain `getAll` instead of key-range scans. Seqs
- * are numeric keys, so a store keeps its entries in seq order.
+ * One database per namespace (`<dbName>/<namespace>`), with two object stores: `kv`
+ * (key → value) and `queues` ([queue, seq] → data). A database per namespace keeps app keys
+ * apart without a namespace in every key. Every queue shares one store, keyed by [queue, seq],
+ * because queue names are open (a feature may bring its own) and an object store can only be
+ * created in a schema upgrade; compound keys sort by queue and then by seq, so `read` is one
+ * `getAll` in seq order and `clear` one key-range delete.
+ *
+ * Version 1 had one store per queue (`requests`, `events`); opening such a database upgrades
+ * it to version 2 inside the upgrade transaction, so the move is all or nothing.
  *
  * Every `write()` is one readwrite transaction with strict durability, resolved when the
  * transaction completes: all of its operations or none.
  */
 import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
-import type { QueueEntry, StorageAdapter, StorageHandle, StorageOp } from '../types.js';
-import { QUEUE_NAMES, storageClosedError, validateOps } from './memory.js';
+import type { QueueName, StorageAdapter, StorageHandle, StorageOp } from '../types.js';
+import { contentsOf, isQueueName, storageClosedError, validateOps } from './memory.js';
 
+type QueueKey = [QueueName, number];
+
+/** Keys and values as they may be found, not only as written: `read` checks every record. */
 interface ChartlyDb extends DBSchema {
-  kv: { key: string; value: unknown };
-  requests: { key: number; value: unknown };
-  events: { key: number; value: unknown };
+  kv: { key: IDBValidKey; value: unknown };
+  queues: { key: IDBValidKey; value: unknown };
 }
 
-type StoreName = 'kv' | 'requests' | 'events';
-const STORES: readonly StoreName[] = ['kv', ...QUEUE_NAMES];
-const VERSION = 1;
+type StoreName = 'kv' | 'queues';
+const STORES: readonly StoreName[] = ['kv', 'queues'];
+const VERSION = 2;
+/** The stores of version 1, one per queue, named after the queue. */
+const V1_QUEUE_STORES = ['requests', 'events'];
 
 const ignore = (): void => undefined;
 
@@ -41,11 +49,32 @@ function resolveFactory(injected: IDBFactory | undefined): IDBFactory {
   return found;
 }
 
+/**
+ * Moves the entries of version 1's per-queue stores into `queues`, keys and values exactly as
+ * they were (records of the wrong type included: `read` counts and removes them like any
+ * other), then drops the old stores. Runs inside the upgrade transaction.
+ */
+function migrateV1(db: IDBDatabase, tx: IDBTransaction): void {
+  const queues = tx.objectStore('queues');
+  for (const name of V1_QUEUE_STORES) {
+    if (!db.objectStoreNames.contains(name)) continue;
+    const old = tx.objectStore(name);
+    const keys = old.getAllKeys();
+    const values = old.getAll();
+    // Requests of a transaction complete in order: the keys are in when the values arrive.
+    values.onsuccess = () => {
+      keys.result.forEach((key, i) => queues.put(values.result[i], [name, key]));
+      db.deleteObjectStore(name);
+    };
+  }
+}
+
 async function openDatabase(factory: IDBFactory, name: string): Promise<IDBPDatabase<ChartlyDb>> {
   const request = factory.open(name, VERSION);
   request.onupgradeneeded = () => {
     const db = request.result;
     for (const store of STORES) if (!db.objectStoreNames.contains(store)) db.createObjectStore(store);
+    if (request.transaction) migrateV1(db, request.transaction);
   };
   const db = (await wrap(request)) as IDBPDatabase<ChartlyDb> | undefined;
   if (!db) throw new Error(`indexeddb storage: could not open database "${name}"`);
@@ -58,9 +87,23 @@ async function openDatabase(factory: IDBFactory, name: string): Promise<IDBPData
 /** The stores a group of operations touches: the transaction's scope. */
 function scopeOf(ops: readonly StorageOp[]): StoreName[] {
   const scope = new Set<StoreName>();
-  for (const op of ops) scope.add(op.op === 'set' || op.op === 'delete' ? 'kv' : op.queue);
+  for (const op of ops) scope.add(op.op === 'set' || op.op === 'delete' ? 'kv' : 'queues');
   return [...scope];
 }
+
+const isQueueKey = (key: unknown): key is QueueKey => Array.isArray(key) && key.length === 2 && isQueueName(key[0]) && Number.isSafeInteger(key[1]);
+
+/** Whether a record is one this adapter writes; anything else is counted and removed. */
+function isValid(store: StoreName, key: unknown, value: unknown): boolean {
+  return typeof value === 'string' && (store === 'kv' ? typeof key === 'string' : isQueueKey(key));
+}
+
+/**
+ * Every key of one queue, whatever its second part: from `[queue]` (below any `[queue, x]`)
+ * to `[queue, []]` (an array sorts above every number and string). Looked up when called,
+ * so importing this module touches no browser global.
+ */
+const queueRange = (queue: QueueName): IDBKeyRange => IDBKeyRange.bound([queue], [queue, []]);
 
 /**
  * Storage in IndexedDB (`indexedDB`, or the given factory), one database per namespace
@@ -83,33 +126,54 @@ export function indexedDbStorage(dbName = 'chartly', factory?: IDBFactory): Stor
       const read: StorageHandle['read'] = async () => {
         if (closed) throw storageClosedError('indexeddb', namespace);
         const tx = db.transaction(STORES, 'readonly');
-        const [kvKeys, kvValues, requestKeys, requestValues, eventKeys, eventValues] = await Promise.all([
+        const [kvKeys, kvValues, queueKeys, queueValues] = await Promise.all([
           tx.objectStore('kv').getAllKeys(),
           tx.objectStore('kv').getAll(),
-          tx.objectStore('requests').getAllKeys(),
-          tx.objectStore('requests').getAll(),
-          tx.objectStore('events').getAllKeys(),
-          tx.objectStore('events').getAll(),
+          tx.objectStore('queues').getAllKeys(),
+          tx.objectStore('queues').getAll(),
         ]);
         await tx.done;
-        let corrupt = 0;
+        const corrupt: Array<{ store: StoreName; key: IDBValidKey }> = [];
         const kv = new Map<string, string>();
         kvKeys.forEach((key, i) => {
           const value = kvValues[i];
-          if (typeof key === 'string' && typeof value === 'string') kv.set(key, value);
-          else corrupt++;
+          if (isValid('kv', key, value)) kv.set(key as string, value as string);
+          else corrupt.push({ store: 'kv', key });
         });
-        const entries = (keys: readonly unknown[], values: readonly unknown[]): QueueEntry[] => {
-          const out: QueueEntry[] = [];
-          keys.forEach((seq, i) => {
-            const data = values[i];
-            if (Number.isSafeInteger(seq) && typeof data === 'string') out.push({ seq: seq as number, data });
-            else corrupt++;
-          });
-          return out;
-        };
-        const queues = { requests: entries(requestKeys, requestValues), events: entries(eventKeys, eventValues) };
-        return { kv: Object.fromEntries(kv), queues, corrupt };
+        const queues = new Map<QueueName, Map<number, string>>();
+        queueKeys.forEach((key, i) => {
+          const data = queueValues[i];
+          if (!isValid('queues', key, data)) return void corrupt.push({ store: 'queues', key });
+          const [queue, seq] = key as QueueKey;
+          let entries = queues.get(queue);
+          if (!entries) queues.set(queue, (entries = new Map()));
+          entries.set(seq, data as string);
+        });
+        if (corrupt.length > 0) {
+          const removal = removeCorrupt(corrupt);
+          settled = Promise.allSettled([settled, removal]);
+          await removal;
+        }
+        return contentsOf(kv, queues, corrupt.length);
+      };
+
+      /**
+       * Deletes the records `read` skipped, so they are counted at one boot only. A write
+       * issued meanwhile may have replaced one with a valid record: each is checked again
+       * inside this transaction. A failure is ignored; the next boot counts and tries again.
+       */
+      const removeCorrupt = async (records: ReadonlyArray<{ store: StoreName; key: IDBValidKey }>): Promise<void> => {
+        try {
+          const tx = db.transaction(STORES, 'readwrite');
+          const done = tx.done;
+          done.catch(ignore); // awaited below; a failing get must not leave it unhandled
+          for (const { store, key } of records) {
+            if (!isValid(store, key, await tx.objectStore(store).get(key))) await tx.objectStore(store).delete(key);
+          }
+          await done;
+        } catch {
+          // counted again at the next boot
+        }
       };
 
       const apply = async (ops: readonly StorageOp[]): Promise<void> => {
@@ -133,19 +197,19 @@ export function indexedDbStorage(dbName = 'chartly', factory?: IDBFactory): Stor
                 track(tx.objectStore('kv').delete(op.key));
                 break;
               case 'append':
-                track(tx.objectStore(op.queue).put(op.data, op.seq));
+                track(tx.objectStore('queues').put(op.data, [op.queue, op.seq]));
                 break;
               case 'update': {
                 // Requests run in order, so the count sees every earlier op of this group.
-                const store = tx.objectStore(op.queue);
-                if ((await store.count(op.seq)) > 0) track(store.put(op.data, op.seq));
+                const store = tx.objectStore('queues');
+                if ((await store.count([op.queue, op.seq])) > 0) track(store.put(op.data, [op.queue, op.seq]));
                 break;
               }
               case 'remove':
-                for (const seq of op.seqs) track(tx.objectStore(op.queue).delete(seq));
+                for (const seq of op.seqs) track(tx.objectStore('queues').delete([op.queue, seq]));
                 break;
               case 'clear':
-                track(tx.objectStore(op.queue).clear());
+                track(tx.objectStore('queues').delete(queueRange(op.queue)));
                 break;
             }
           }

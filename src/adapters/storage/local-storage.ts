@@ -3,13 +3,15 @@
  *   `<prefix>/<namespace>/kv/<key>` and `<prefix>/<namespace>/q/<queue>/<seq>`,
  * with values stored as they are. An append or a remove touches one key, where the official
  * web SDK rewrites one JSON array holding the whole queue on every change. Prefix and
- * namespace are URI-encoded, so neither can contain the `/` that separates the parts.
+ * namespace are URI-encoded, so neither can contain the `/` that separates the parts; a queue
+ * name is an identifier without `/` (see `QueueName`), so it needs no encoding. A key under the
+ * namespace that this adapter does not write is counted as corrupt and removed at `read()`.
  *
  * localStorage is synchronous and shared by the tabs of an origin; this adapter does not
  * coordinate tabs that open the same namespace.
  */
 import type { QueueName, StorageAdapter, StorageHandle, StorageOp } from '../types.js';
-import { NamespaceState, storageClosedError, validateOps } from './memory.js';
+import { isQueueName, NamespaceState, storageClosedError, validateOps } from './memory.js';
 
 /** The part of the Web Storage interface this adapter uses; tests pass a Map-backed one. */
 export interface StorageLike {
@@ -70,7 +72,7 @@ export function localStorageAdapter(prefix = 'chartly', storage?: StorageLike): 
       const read: StorageHandle['read'] = () => {
         if (closed) return Promise.reject(storageClosedError('localStorage', namespace));
         const state = new NamespaceState();
-        let corrupt = 0;
+        const corrupt: string[] = [];
         for (const key of keysWith(s, base)) {
           const value = s.getItem(key);
           const rest = key.slice(base.length);
@@ -80,14 +82,23 @@ export function localStorageAdapter(prefix = 'chartly', storage?: StorageLike): 
             continue;
           }
           const [q, queue, seq, ...extra] = rest.split('/');
-          if (q === 'q' && (queue === 'requests' || queue === 'events') && extra.length === 0 && isCanonicalSeq(seq)) {
+          if (q === 'q' && isQueueName(queue) && extra.length === 0 && isCanonicalSeq(seq)) {
             state.apply({ op: 'append', queue, seq: Number(seq), data: value });
           } else {
-            // Not a key this adapter writes: count it and leave it alone.
-            corrupt++;
+            corrupt.push(key);
           }
         }
-        return Promise.resolve(state.snapshot(corrupt));
+        // Not keys this adapter writes (the namespace part is encoded, so no other namespace's
+        // key starts with `base`): counted now and removed, so the next boot does not count
+        // them again. A failure to remove is harmless; they are counted again next time.
+        for (const key of corrupt) {
+          try {
+            s.removeItem(key);
+          } catch {
+            // left for the next boot
+          }
+        }
+        return Promise.resolve(state.snapshot(corrupt.length));
       };
 
       const apply = (op: StorageOp, set: (k: string, v: string) => void, remove: (k: string) => void): void => {

@@ -1,9 +1,12 @@
 import type { QueueEntry, QueueName, StorageAdapter, StorageContents, StorageHandle, StorageOp } from '../types.js';
 
-/** The queue names a storage op may address. */
-export const QUEUE_NAMES: readonly QueueName[] = ['requests', 'events'];
+/**
+ * The form of a queue name (see `QueueName`). Kept this narrow so that every adapter can use a
+ * name as is inside a storage key or a log line: no `/`, no escaping, no `__proto__`.
+ */
+const QUEUE_NAME = /^[a-z][a-zA-Z0-9_-]{0,63}$/;
 
-const isQueueName = (q: unknown): q is QueueName => q === 'requests' || q === 'events';
+export const isQueueName = (q: unknown): q is QueueName => typeof q === 'string' && QUEUE_NAME.test(q);
 const isSeq = (n: unknown): n is number => Number.isSafeInteger(n);
 
 /**
@@ -47,7 +50,8 @@ function safeJson(value: unknown): string {
  */
 export class NamespaceState {
   readonly kv = new Map<string, string>();
-  readonly queues: Record<QueueName, Map<number, string>> = { requests: new Map(), events: new Map() };
+  /** Only queues that were appended to since their last clear; a missing one is empty. */
+  readonly queues = new Map<QueueName, Map<number, string>>();
 
   apply(op: StorageOp): void {
     switch (op.op) {
@@ -57,29 +61,54 @@ export class NamespaceState {
       case 'delete':
         this.kv.delete(op.key);
         break;
-      case 'append':
-        this.queues[op.queue].set(op.seq, op.data);
+      case 'append': {
+        let queue = this.queues.get(op.queue);
+        if (!queue) this.queues.set(op.queue, (queue = new Map()));
+        queue.set(op.seq, op.data);
         break;
-      case 'update':
-        if (this.queues[op.queue].has(op.seq)) this.queues[op.queue].set(op.seq, op.data);
+      }
+      case 'update': {
+        const queue = this.queues.get(op.queue);
+        if (queue?.has(op.seq)) queue.set(op.seq, op.data);
         break;
-      case 'remove':
-        for (const seq of op.seqs) this.queues[op.queue].delete(seq);
+      }
+      case 'remove': {
+        const queue = this.queues.get(op.queue);
+        if (queue) for (const seq of op.seqs) queue.delete(seq);
         break;
+      }
       case 'clear':
-        this.queues[op.queue] = new Map();
+        this.queues.delete(op.queue);
         break;
     }
   }
 
   /** A copy that later writes do not change; queues sorted by seq. */
-  snapshot(corrupt = 0): StorageContents {
-    // Object.fromEntries defines own properties, so a key like `__proto__` stays plain data.
-    return { kv: Object.fromEntries(this.kv), queues: { requests: sorted(this.queues.requests), events: sorted(this.queues.events) }, corrupt };
+  snapshot(corrupt = 0, problems: readonly string[] = []): StorageContents {
+    return contentsOf(this.kv, this.queues, corrupt, problems);
   }
 }
 
-function sorted(queue: Map<number, string>): QueueEntry[] {
+/**
+ * Builds `StorageContents` from Maps: `requests` and `events` always present, other queues
+ * only when they hold entries, each sorted by seq. Shared by the adapters that read into Maps.
+ */
+export function contentsOf(
+  kv: ReadonlyMap<string, string>,
+  queues: ReadonlyMap<QueueName, ReadonlyMap<number, string>>,
+  corrupt: number,
+  problems: readonly string[] = [],
+): StorageContents {
+  const others: Array<[QueueName, QueueEntry[]]> = [];
+  for (const [name, queue] of queues) if (queue.size > 0 && name !== 'requests' && name !== 'events') others.push([name, sorted(queue)]);
+  const empty = new Map<number, string>();
+  // Object.fromEntries and spread define own properties, so a key like `__proto__` stays data.
+  const queuesOut = { requests: sorted(queues.get('requests') ?? empty), events: sorted(queues.get('events') ?? empty), ...Object.fromEntries(others) };
+  const contents = { kv: Object.fromEntries(kv), queues: queuesOut, corrupt };
+  return problems.length > 0 ? { ...contents, problems: [...problems] } : contents;
+}
+
+function sorted(queue: ReadonlyMap<number, string>): QueueEntry[] {
   const out: QueueEntry[] = [];
   for (const [seq, data] of queue) out.push({ seq, data });
   // Seqs normally arrive in ascending order already, and sorting sorted input is linear.
