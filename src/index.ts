@@ -23,6 +23,8 @@ export type {
   StorageAdapter,
   StorageContents,
   StorageHandle,
+  StorageOpenOptions,
+  StorageQueues,
   StorageOp,
   TimerHandle,
   Transport,
