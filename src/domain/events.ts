@@ -6,6 +6,7 @@
  */
 import { setOwn } from '../protocol/encode.js';
 import type { Limits } from '../config.js';
+import type { BehaviorSettings } from './behavior-settings.js';
 import { consentFeatureOfEvent } from './consent.js';
 import type { ConsentFeature, ConsentState, Instant, Segmentation, WireEvent } from './types.js';
 
@@ -111,95 +112,74 @@ export function filterSegmentation(filters: EventFilters, key: string, segmentat
   return { segmentation: kept, removed };
 }
 
-const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /**
- * Reads one black/white list pair. spec: "If both a blacklist and whitelist key are present
- * for the same category, the blacklist takes precedence"; an empty list filters nothing, so
- * a non-empty blacklist wins, else a non-empty whitelist applies.
+ * One black/white list pair, as the decoder left it (spec l. 4755, Listing Filters: "If
+ * both a blacklist and whitelist key are present for the same category, the blacklist takes
+ * precedence"; l. 4774 and 4784: an empty list filters nothing). So a non-empty blacklist wins,
+ * else a non-empty whitelist applies.
  */
-function readListPair(raw: Record<string, unknown>, black: string, white: string, rejected: string[]): KeyFilter {
-  const read = (name: string): string[] => {
-    if (!Object.hasOwn(raw, name)) return [];
-    const v = raw[name];
-    if (isStringArray(v)) return v;
-    rejected.push(name);
-    return [];
-  };
-  const b = read(black);
-  const w = read(white);
-  if (b.length > 0) return { mode: 'blacklist', keys: b };
-  if (w.length > 0) return { mode: 'whitelist', keys: w };
+export function listFilter(black: readonly string[] | undefined, white: readonly string[] | undefined): KeyFilter {
+  if (black !== undefined && black.length > 0) return { mode: 'blacklist', keys: [...black] };
+  if (white !== undefined && white.length > 0) return { mode: 'whitelist', keys: [...white] };
   return { mode: 'none', keys: [] };
 }
 
-function readRulePair(raw: Record<string, unknown>, rejected: string[]): EventSegmentationFilter {
-  const read = (name: string): Record<string, string[]> => {
-    if (!Object.hasOwn(raw, name)) return {};
-    const v = raw[name];
-    if (!isRecord(v) || !Object.values(v).every(isStringArray)) {
-      rejected.push(name);
-      return {};
-    }
-    return v as Record<string, string[]>;
-  };
-  const b = read('esb');
-  const w = read('esw');
-  if (Object.keys(b).length > 0) return { mode: 'blacklist', rules: b };
-  if (Object.keys(w).length > 0) return { mode: 'whitelist', rules: w };
+type Rules = Readonly<Record<string, readonly string[]>>;
+const copyRules = (rules: Rules): Record<string, string[]> => {
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(rules)) setOwn(out, k, [...v]);
+  return out;
+};
+
+/** `esb` / `esw`: the same precedence, per event (spec l. 4764, 4786-4789). */
+export function ruleFilter(black: Rules | undefined, white: Rules | undefined): EventSegmentationFilter {
+  if (black !== undefined && Object.keys(black).length > 0) return { mode: 'blacklist', rules: copyRules(black) };
+  if (white !== undefined && Object.keys(white).length > 0) return { mode: 'whitelist', rules: copyRules(white) };
   return { mode: 'none', rules: {} };
 }
 
-/** What the events feature takes from the behavior settings. */
-export interface EventSettings {
-  /** `eqs`, else the configured `eventQueueThreshold`. */
+/** What applies when the server says nothing: the developer's config (or the SDK defaults). */
+export interface EventSettingsBase {
+  /** `eventQueueThreshold`. */
   threshold: number;
+  limits: Limits;
+  /** `sessionUpdateInterval`: the longest a recorded event waits for its request. */
+  flushIntervalSeconds: number;
+}
+
+/** What the events feature takes from the behavior settings. */
+export interface EventSettings extends EventSettingsBase {
   /** `cet`: custom events may be recorded. */
   customEvents: boolean;
   /** `tracking`: anything may be recorded. */
   tracking: boolean;
-  /** Config limits with `lkl` / `lvs` / `lsv` over them. */
-  limits: Limits;
   filters: EventFilters;
 }
 
-const LIMIT_KEYS = { lkl: 'maxKeyLength', lvs: 'maxValueSize', lsv: 'maxSegmentationValues' } as const;
-const isPositiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1;
-
 /**
- * The events settings from the full (merged) behavior settings. A key that is absent means
- * "use the SDK default or the developer's value" (spec: SDK Behavior Settings); invalid values
- * are named in `rejected` and treated as absent.
+ * The events settings from the full (merged, decoded) behavior settings. A key that is absent
+ * means "use the SDK default or the developer's value" (spec l. 4833-4840, the key table): `eqs`
+ * over the threshold, `sui` over the flush interval, `lkl` / `lvs` / `lsv` over the limits.
+ * Values arrive valid: `decodeBehaviorSettings` dropped (and warned about) the rest.
  */
-export function readEventSettings(raw: Record<string, unknown>, base: { threshold: number; limits: Limits }): { settings: EventSettings; rejected: string[] } {
-  const rejected: string[] = [];
-  const bool = (name: string): boolean => {
-    if (!Object.hasOwn(raw, name)) return true;
-    if (typeof raw[name] === 'boolean') return raw[name];
-    rejected.push(name);
-    return true;
+export function eventSettingsFrom(s: BehaviorSettings, base: EventSettingsBase): EventSettings {
+  return {
+    threshold: s.eqs ?? base.threshold,
+    flushIntervalSeconds: s.sui ?? base.flushIntervalSeconds,
+    limits: {
+      ...base.limits,
+      ...(s.lkl === undefined ? {} : { maxKeyLength: s.lkl }),
+      ...(s.lvs === undefined ? {} : { maxValueSize: s.lvs }),
+      ...(s.lsv === undefined ? {} : { maxSegmentationValues: s.lsv }),
+    },
+    customEvents: s.cet ?? true,
+    tracking: s.tracking ?? true,
+    filters: {
+      events: listFilter(s.eb, s.ew),
+      segmentation: listFilter(s.sb, s.sw),
+      eventSegmentation: ruleFilter(s.esb, s.esw),
+    },
   };
-  let threshold = base.threshold;
-  if (Object.hasOwn(raw, 'eqs')) {
-    if (isPositiveInt(raw.eqs)) threshold = raw.eqs;
-    else rejected.push('eqs');
-  }
-  const limits: Limits = { ...base.limits };
-  for (const [key, limit] of Object.entries(LIMIT_KEYS)) {
-    if (!Object.hasOwn(raw, key)) continue;
-    const v = raw[key];
-    if (isPositiveInt(v)) limits[limit] = v;
-    else rejected.push(key);
-  }
-  const customEvents = bool('cet');
-  const tracking = bool('tracking');
-  const filters: EventFilters = {
-    events: readListPair(raw, 'eb', 'ew', rejected),
-    segmentation: readListPair(raw, 'sb', 'sw', rejected),
-    eventSegmentation: readRulePair(raw, rejected),
-  };
-  return { settings: { threshold, customEvents, tracking, limits, filters }, rejected };
 }
 
 // ---- numbers (spec: Events > recordEvent > Valid values) -------------------------------

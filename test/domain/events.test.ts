@@ -20,13 +20,15 @@ import {
   mayRecord,
   NO_FILTERS,
   normalizeNumbers,
-  readEventSettings,
+  eventSettingsFrom,
+  listFilter,
+  ruleFilter,
   type EventFilters,
 } from '../../src/domain/events.js';
 import { ConsentFeatures, type ConsentState } from '../../src/domain/types.js';
 import { instantAt } from '../../src/protocol/time.js';
 
-const base = { threshold: 100, limits: { ...DEFAULT_LIMITS } };
+const base = { threshold: 100, limits: { ...DEFAULT_LIMITS }, flushIntervalSeconds: 60 };
 const only = (...given: string[]): ConsentState =>
   Object.fromEntries(ConsentFeatures.map((f) => [f, given.includes(f)])) as unknown as ConsentState;
 
@@ -74,39 +76,39 @@ describe('internal events and consent', () => {
 
 describe('filters', () => {
   it('empty lists filter nothing', () => {
-    const { settings } = readEventSettings({ eb: [], ew: [], sb: [], sw: [], esb: {}, esw: {} }, base);
+    const settings = eventSettingsFrom({ eb: [], ew: [], sb: [], sw: [], esb: {}, esw: {} }, base);
     expect(settings.filters).toEqual(NO_FILTERS);
     expect(eventAllowed(settings.filters, 'x')).toBe(true);
   });
 
   it('a whitelist keeps only listed events, a blacklist drops them', () => {
-    const white = readEventSettings({ ew: ['a'] }, base).settings.filters;
+    const white = eventSettingsFrom({ ew: ['a'] }, base).filters;
     expect(eventAllowed(white, 'a')).toBe(true);
     expect(eventAllowed(white, 'b')).toBe(false);
-    const black = readEventSettings({ eb: ['a'] }, base).settings.filters;
+    const black = eventSettingsFrom({ eb: ['a'] }, base).filters;
     expect(eventAllowed(black, 'a')).toBe(false);
     expect(eventAllowed(black, 'b')).toBe(true);
   });
 
   it('the blacklist wins when both lists are given (spec: Listing Filters)', () => {
-    const f = readEventSettings({ eb: ['a'], ew: ['a', 'b'], sb: ['s'], sw: ['t'], esb: { e: ['x'] }, esw: { e: ['y'] } }, base).settings.filters;
+    const f = eventSettingsFrom({ eb: ['a'], ew: ['a', 'b'], sb: ['s'], sw: ['t'], esb: { e: ['x'] }, esw: { e: ['y'] } }, base).filters;
     expect(f.events).toEqual({ mode: 'blacklist', keys: ['a'] });
     expect(f.segmentation).toEqual({ mode: 'blacklist', keys: ['s'] });
     expect(f.eventSegmentation).toEqual({ mode: 'blacklist', rules: { e: ['x'] } });
   });
 
   it('an empty blacklist lets the whitelist apply', () => {
-    const f = readEventSettings({ eb: [], ew: ['a'], esb: {}, esw: { e: ['y'] } }, base).settings.filters;
+    const f = eventSettingsFrom({ eb: [], ew: ['a'], esb: {}, esw: { e: ['y'] } }, base).filters;
     expect(f.events.mode).toBe('whitelist');
     expect(f.eventSegmentation).toEqual({ mode: 'whitelist', rules: { e: ['y'] } });
   });
 
   it('segmentation filters: sb/sw for every event, esb/esw per event, no rule = everything allowed', () => {
     const seg = { a: 1, b: 2, c: 3 };
-    const sw: EventFilters = readEventSettings({ sw: ['a', 'b'], esb: { buy: ['b'] } }, base).settings.filters;
+    const sw: EventFilters = eventSettingsFrom({ sw: ['a', 'b'], esb: { buy: ['b'] } }, base).filters;
     expect(filterSegmentation(sw, 'buy', seg)).toEqual({ segmentation: { a: 1 }, removed: ['b', 'c'] });
     expect(filterSegmentation(sw, 'other', seg)).toEqual({ segmentation: { a: 1, b: 2 }, removed: ['c'] });
-    const esw = readEventSettings({ esw: { buy: ['c'] } }, base).settings.filters;
+    const esw = eventSettingsFrom({ esw: { buy: ['c'] } }, base).filters;
     expect(filterSegmentation(esw, 'buy', seg)).toEqual({ segmentation: { c: 3 }, removed: ['a', 'b'] });
     expect(filterSegmentation(esw, 'other', seg).segmentation).toEqual(seg);
     expect(filterSegmentation(NO_FILTERS, 'x', seg).segmentation).toEqual(seg);
@@ -123,28 +125,41 @@ describe('filters', () => {
   });
 });
 
-describe('readEventSettings', () => {
+describe('eventSettingsFrom (typed, decoded settings)', () => {
   it('uses config values when the server says nothing', () => {
-    expect(readEventSettings({}, base)).toEqual({
-      settings: { threshold: 100, customEvents: true, tracking: true, limits: base.limits, filters: NO_FILTERS },
-      rejected: [],
-    });
+    expect(eventSettingsFrom({}, base)).toEqual({ threshold: 100, flushIntervalSeconds: 60, customEvents: true, tracking: true, limits: base.limits, filters: NO_FILTERS });
   });
 
-  it('reads eqs, cet, tracking and the limits', () => {
-    const { settings, rejected } = readEventSettings({ eqs: 5, cet: false, tracking: false, lkl: 3, lvs: 4, lsv: 2 }, base);
-    expect(rejected).toEqual([]);
-    expect(settings).toMatchObject({ threshold: 5, customEvents: false, tracking: false });
-    expect(settings.limits).toMatchObject({ maxKeyLength: 3, maxValueSize: 4, maxSegmentationValues: 2 });
+  it('reads eqs, sui, cet, tracking and the limits over the config', () => {
+    const settings = eventSettingsFrom({ eqs: 5, sui: 7, cet: false, tracking: false, lkl: 3, lvs: 4, lsv: 2 }, base);
+    expect(settings).toMatchObject({ threshold: 5, flushIntervalSeconds: 7, customEvents: false, tracking: false });
+    expect(settings.limits).toEqual({ ...base.limits, maxKeyLength: 3, maxValueSize: 4, maxSegmentationValues: 2 });
+    expect(base.limits).toEqual(DEFAULT_LIMITS);
   });
 
-  it('names invalid values and ignores them', () => {
-    const { settings, rejected } = readEventSettings(
-      { eqs: 0, cet: 'no', tracking: 1, lkl: 1.5, lvs: -1, lsv: 'x', eb: 'a', ew: [1], sb: {}, esb: ['x'], esw: { e: 'y' } },
-      base,
+  it('keeps no reference to the settings lists (context stays its own data)', () => {
+    const eb = ['a'];
+    const esw = { e: ['x'] };
+    const f = eventSettingsFrom({ eb, esw }, base).filters;
+    eb.push('b');
+    esw.e.push('y');
+    expect(f.events.keys).toEqual(['a']);
+    expect(f.eventSegmentation.rules).toEqual({ e: ['x'] });
+  });
+
+  it('the blacklist wins over any whitelist; an empty list is no list (property)', () => {
+    const list = fc.option(fc.array(fc.string(), { maxLength: 3 }), { nil: undefined });
+    fc.assert(
+      fc.property(list, list, (black, white) => {
+        const f = listFilter(black, white);
+        if (black && black.length > 0) expect(f).toEqual({ mode: 'blacklist', keys: black });
+        else if (white && white.length > 0) expect(f).toEqual({ mode: 'whitelist', keys: white });
+        else expect(f).toEqual({ mode: 'none', keys: [] });
+      }),
     );
-    expect(rejected.sort()).toEqual(['cet', 'eb', 'eqs', 'esb', 'esw', 'ew', 'lkl', 'lsv', 'lvs', 'sb', 'tracking']);
-    expect(settings).toEqual({ threshold: 100, customEvents: true, tracking: true, limits: base.limits, filters: NO_FILTERS });
+    expect(ruleFilter({}, { e: ['y'] })).toEqual({ mode: 'whitelist', rules: { e: ['y'] } });
+    expect(ruleFilter({ e: ['x'] }, { e: ['y'] })).toEqual({ mode: 'blacklist', rules: { e: ['x'] } });
+    expect(ruleFilter(undefined, undefined)).toEqual({ mode: 'none', rules: {} });
   });
 });
 

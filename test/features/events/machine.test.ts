@@ -4,18 +4,22 @@
  *
  * - unit: pure `initialTransition()` / `transition()`, asserting the emitted commands
  * - model: every shortest path of the chart (abstracted: queue length, timed keys, consent,
- *   visibility, threshold) and one more step of every event, replayed on an actor, checking
+ *   foreground, threshold) and one more step of every event, replayed on an actor, checking
  *   the queue ledger after each step; together they take every transition of the chart
  * - property: random records, flushes, threshold changes, consent changes, device-ID changes,
- *   timed events and lifecycle: the enqueued batches are the accepted events, in order, none
- *   lost or duplicated, each batch ≤ threshold; persisted − unpersisted = pending; consent
- *   gates per the internal-event table; timed durations are end − start
+ *   timed events, lifecycle and clock advances (the flushInterval delay fires): the enqueued
+ *   batches are the accepted events, in order, none lost or duplicated, each batch ≤
+ *   threshold; persisted − unpersisted = pending; consent gates per the internal-event table;
+ *   timed durations are end − start
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createActor, initialTransition, transition, type SnapshotFrom } from 'xstate';
 import { getShortestPaths } from 'xstate/graph';
+import { simulatedClock } from '../../../src/adapters/clock.js';
 import { DEFAULT_LIMITS, resolveConfig } from '../../../src/config.js';
+import type { BehaviorSettings } from '../../../src/domain/behavior-settings.js';
+import { typedSettings } from '../../../src/domain/behavior-settings.js';
 import { consentFeatureFor } from '../../../src/domain/events.js';
 import { ConsentFeatures, type ConsentState, type Instant, type Segmentation, type WireEvent } from '../../../src/domain/types.js';
 import { createLogger } from '../../../src/log.js';
@@ -42,6 +46,7 @@ const ALL = consent(true);
 const input = (over: Partial<EventsInput> = {}): EventsInput => ({
   consent: ALL,
   threshold: 100,
+  flushIntervalSeconds: 60,
   limits: { ...DEFAULT_LIMITS },
   visibilityTracking: false,
   previousNameRecording: false,
@@ -81,7 +86,7 @@ const ev = {
   idChanging: (): EventsEvent => ({ type: 'identity.changing', from: 'a', to: 'b' }),
   consentChanging: (before: ConsentState, after: ConsentState): EventsEvent => ({ type: 'consent.changing', before, after }),
   consentChanged: (before: ConsentState, after: ConsentState): EventsEvent => ({ type: 'consent.changed', before, after }),
-  settings: (settings: Record<string, unknown>): EventsEvent => ({ type: 'settings.updated', settings }),
+  settings: (settings: BehaviorSettings): EventsEvent => ({ type: 'settings.updated', settings }),
   view: (currentViewId: string, currentViewName: string, previousViewId = '', previousViewName = ''): EventsEvent => ({
     type: 'view.changed',
     currentViewId,
@@ -110,6 +115,7 @@ function run(inp: EventsInput, ...events: EventsEvent[]): { snap: Snap; cmds: Cm
   return { snap, cmds };
 }
 
+const batchParamsOf = (events: WireEvent[]): Record<string, string> => ({ events: JSON.stringify(events) });
 const persisted = (cmds: Cmd[]): WireEvent[] => cmds.flatMap((c) => (c.type === 'events.persist' ? c.events : []));
 const batches = (cmds: Cmd[]): WireEvent[][] =>
   cmds.flatMap((c) => (c.type === 'request.enqueue' ? [JSON.parse(c.params.events ?? '[]') as WireEvent[]] : []));
@@ -121,7 +127,7 @@ const only = (c: Cmd[]): WireEvent => {
 };
 
 describe('eventsMachine: input', () => {
-  it('listens to consent, identity, view, settings, lifecycle and flush broadcasts', () => {
+  it('listens to consent, identity, view, settings, lifecycle, session and flush broadcasts', () => {
     expect([...eventsListensTo].sort()).toEqual([
       'app.hidden',
       'app.visible',
@@ -129,7 +135,9 @@ describe('eventsMachine: input', () => {
       'consent.changing',
       'flush.requested',
       'identity.changing',
+      'session.beginning',
       'session.ending',
+      'session.updating',
       'settings.updated',
       'view.changed',
     ]);
@@ -145,6 +153,7 @@ describe('eventsMachine: input', () => {
     expect(eventsInputFrom(config, stored, ALL)).toEqual({
       consent: ALL,
       threshold: 7,
+      flushIntervalSeconds: 60,
       limits: config.limits,
       visibilityTracking: true,
       previousNameRecording: true,
@@ -358,14 +367,15 @@ describe('eventsMachine: queue and threshold', () => {
     expect(batches(run(input(), ev.record('a'), ev.internal('[CLY]_star_rating', 1)).cmds)).toEqual([]);
   });
 
-  it('at boot, stored events come back pending; full batches go at once without being persisted again', () => {
+  it('at boot, stored events all go into requests of at most the threshold, without being persisted again', () => {
     const stored = Array.from({ length: 5 }, (_, i) => ({ key: `s${i}`, count: 1, timestamp: i, hour: 0, dow: 0, id: `s${i}` }));
     const small = run(input({ storedEvents: stored.slice(0, 2), threshold: 3 }));
-    expect(small.cmds).toEqual([]);
-    expect(small.snap.value).toBe('holding');
+    expect(small.cmds).toEqual([{ type: 'request.enqueue', params: batchParamsOf(stored.slice(0, 2)) }, { type: 'events.unpersist', ids: ['s0', 's1'] }]);
+    expect(small.snap.value).toBe('empty');
     const big = run(input({ storedEvents: stored, threshold: 2 }));
-    expect(big.cmds.map((c) => c.type)).toEqual(['request.enqueue', 'events.unpersist', 'request.enqueue', 'events.unpersist']);
-    expect(big.snap.context.pending.map((e) => e.id)).toEqual(['s4']);
+    expect(big.cmds.map((c) => c.type)).toEqual(['request.enqueue', 'events.unpersist', 'request.enqueue', 'events.unpersist', 'request.enqueue', 'events.unpersist']);
+    expect(batches(big.cmds).map((b) => b.map((e) => e.id))).toEqual([['s0', 's1'], ['s2', 's3'], ['s4']]);
+    expect(big.snap.context.pending).toEqual([]);
     const viaSettings = run(input({ storedEvents: stored, settings: { eqs: 5 } }));
     expect(batches(viaSettings.cmds)).toHaveLength(1);
   });
@@ -438,11 +448,18 @@ describe('eventsMachine: behavior settings', () => {
     expect(persisted(cmds).map((e) => e.key)).toEqual(['ab', 'abc']);
   });
 
-  it('invalid settings are ignored with a warning each', () => {
-    const { snap, cmds } = run(input({ threshold: 4 }), ev.settings({ eqs: -1, cet: 'x' }));
-    expect(logs(cmds, 'warning')).toEqual(['settings, invalid eqs [-1] ignored', 'settings, invalid cet [x] ignored']);
+  it('reads the decoded settings as they are: invalid values never reach it (the decoder drops and warns)', () => {
+    const { snap, cmds } = run(input({ threshold: 4 }), ev.settings(typedSettings({ eqs: -1, cet: 'x', lkl: 3 }).settings));
+    expect(cmds).toEqual([]);
     expect(snap.context.threshold).toBe(4);
     expect(snap.context.customEvents).toBe(true);
+    expect(snap.context.limits.maxKeyLength).toBe(3);
+  });
+
+  it('sui sets the flush interval; an update without it restores the configured one', () => {
+    const { snap } = run(input({ flushIntervalSeconds: 30 }), ev.settings({ sui: 5 }));
+    expect(snap.context.flushIntervalSeconds).toBe(5);
+    expect(run(input({ flushIntervalSeconds: 30 }), ev.settings({ sui: 5 }), ev.settings({})).snap.context.flushIntervalSeconds).toBe(30);
   });
 });
 
@@ -507,7 +524,7 @@ describe('eventsMachine: experimental keys', () => {
     expect(o?.segmentation).toEqual({ mode: 'portrait', cly_v: 1 });
   });
 
-  it('starts in the background when the platform says so; unbalanced background calls stay at 0', () => {
+  it('starts in the background when the platform says so; app.visible / app.hidden set it', () => {
     const { cmds } = run(input({ visibilityTracking: true, foreground: false }), ev.bg(), ev.record('a'), ev.fg(), ev.record('b'));
     expect(persisted(cmds).map((e) => e.segmentation?.cly_v)).toEqual([0, 1]);
   });
@@ -625,7 +642,9 @@ function modelEvents(s: Snap): EventsEvent[] {
     ev.end('t', 1000, { id: 'x' }),
     ev.cancel('t'),
     ev.flush(),
-    { type: 'session.ending', at: at(0) } as EventsEvent,
+    { type: 'session.beginning', at: at(0) },
+    { type: 'session.updating', at: at(0) },
+    { type: 'session.ending', at: at(0) },
     ev.idChanging(),
     ev.discard(),
     ev.consentChanging(c, c.events ? NO_EVENTS : ALL),
@@ -635,6 +654,8 @@ function modelEvents(s: Snap): EventsEvent[] {
     ev.view('v1', 'Home'),
     ev.fg(),
     ev.bg(),
+    // The flushInterval delay firing (only `holding` has it).
+    { type: 'xstate.after.flushInterval.events.holding' } as unknown as EventsEvent,
   ];
 }
 
@@ -642,23 +663,21 @@ function abstractState(s: Snap): string {
   const c = s.context;
   return JSON.stringify({
     value: s.value,
-    pending: c.pending.map((e) => e.key),
+    pending: c.pending.length,
     timed: Object.keys(c.timed),
     events: c.consent.events,
     views: c.consent.views,
-    visible: c.visible,
+    foreground: c.foreground,
     threshold: c.threshold,
   });
 }
 
-const filterEvents = (s: Snap, e: EventsEvent): boolean => {
-  if (e.type === 'app.visible' && s.context.visible >= 2) return false;
-  return true;
-};
+// The lifecycle machine sends app.visible / app.hidden only on a change.
+const filterEvents = (s: Snap, e: EventsEvent): boolean => !(e.type === 'app.visible' && s.context.foreground) && !(e.type === 'app.hidden' && !s.context.foreground);
 
 /** Replays steps on an actor with fresh IDs, checking the ledger after each step. */
 function replay(inp: EventsInput, events: EventsEvent[]): Ledger {
-  const actor = createActor(eventsMachine, { input: inp });
+  const actor = createActor(eventsMachine, { input: inp, clock: simulatedClock(T0) });
   const cmds: Cmd[] = [];
   actor.on('*', (c) => cmds.push(c as Cmd));
   actor.start();
@@ -703,7 +722,7 @@ describe('eventsMachine: model-based paths', () => {
           sent += replay(inp, [...steps, event]).sent.length;
         }
         // the actor follows the model
-        const actor = createActor(eventsMachine, { input: inp }).start();
+        const actor = createActor(eventsMachine, { input: inp, clock: simulatedClock(T0) }).start();
         for (const e of steps) actor.send(e);
         expect(abstractState(actor.getSnapshot())).toBe(abstractState(path.state));
         actor.stop();
@@ -787,7 +806,9 @@ interface Outcome {
 }
 
 function drive(threshold: number, initial: ConsentState, ops: Op[], visibilityTracking: boolean): Outcome {
-  const actor = createActor(eventsMachine, { input: input({ threshold, consent: initial, visibilityTracking }) });
+  // The clock moves with `advance`, so the flushInterval delay fires in the runs too.
+  const clock = simulatedClock(T0);
+  const actor = createActor(eventsMachine, { input: input({ threshold, consent: initial, visibilityTracking }), clock });
   const cmds: Cmd[] = [];
   actor.on('*', (c) => cmds.push(c as Cmd));
   actor.start();
@@ -856,6 +877,7 @@ function drive(threshold: number, initial: ConsentState, ops: Op[], visibilityTr
       }
       case 'advance':
         now += o.ms;
+        clock.advance(o.ms);
         break;
     }
     const snap = actor.getSnapshot();
