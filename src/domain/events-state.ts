@@ -80,7 +80,9 @@ export type EventsOutput =
   | { type: 'events.unpersist'; ids: string[] }
   | { type: 'events.clearStore' }
   | { type: 'request.enqueue'; params: Record<string, string>; identity?: EventsIdentity }
-  | { type: 'log'; level: LogLevel; module: string; message: string };
+  | { type: 'log'; level: LogLevel; module: string; message: string }
+  /** Right before batches are queued: other features queue what must go first (pending user details). */
+  | { type: 'broadcast'; event: { type: 'events.batching' } };
 
 /** A pure step: the next context and what to emit, in order. */
 export interface Step {

@@ -43,7 +43,8 @@ export const unchanged = (c: EventsContext): Step => ({ context: c, commands: []
 export function batch(c: EventsContext, all: boolean, identity?: EventsIdentity): Step {
   const { batches, rest } = cutBatches(c.pending, c.threshold, all);
   if (batches.length === 0) return unchanged(c);
-  const commands: EventsOutput[] = [];
+  // spec: User Profiles — pending user details are saved before events are batched.
+  const commands: EventsOutput[] = [{ type: 'broadcast', event: { type: 'events.batching' } }];
   for (const b of batches) {
     commands.push({ type: 'request.enqueue', params: batchParams(b), ...(identity ? { identity } : {}) });
     commands.push({ type: 'events.unpersist', ids: b.map((e) => e.id) });

@@ -78,7 +78,8 @@ describe('boot', () => {
   it('stored events all go into requests of at most the threshold', () => {
     const out = bootFlush(ctx({ threshold: 2, storedEvents: ['a', 'b', 'c'].map(wire) }));
     expect(batchesOf(out.commands)).toEqual([['a', 'b'], ['c']]);
-    expect(out.commands.map((c) => c.type)).toEqual(['request.enqueue', 'events.unpersist', 'request.enqueue', 'events.unpersist']);
+    // Other features (pending user details) hear `events.batching` first.
+    expect(out.commands.map((c) => c.type)).toEqual(['broadcast', 'request.enqueue', 'events.unpersist', 'request.enqueue', 'events.unpersist']);
     expect(out.context.pending).toEqual([]);
   });
 
@@ -86,7 +87,8 @@ describe('boot', () => {
     const owner = { deviceId: 'old', deviceIdType: 'DEVELOPER_SUPPLIED' as const };
     const out = bootFlush(ctx({ storedEvents: [wire('a')], storedOwner: owner }));
     expect(out.commands[0]).toMatchObject({ type: 'log', level: 'debug' });
-    expect(out.commands[1]).toMatchObject({ type: 'request.enqueue', identity: owner });
+    expect(out.commands[1]).toEqual({ type: 'broadcast', event: { type: 'events.batching' } });
+    expect(out.commands[2]).toMatchObject({ type: 'request.enqueue', identity: owner });
     expect(out.context.storedOwner).toBeNull();
   });
 
@@ -113,7 +115,7 @@ describe('flushes and what other features say', () => {
 
   it('identityChanging: pending under the old ID first, then the timed events are cleared', () => {
     const out = chain(ctx(), (c) => startTimed(c, 't', at(0)), (c) => record(c, 'record', rec('a', 'a')), identityChanging);
-    expect(out.commands.map((c) => c.type)).toEqual(['events.persist', 'request.enqueue', 'events.unpersist', 'log']);
+    expect(out.commands.map((c) => c.type)).toEqual(['events.persist', 'broadcast', 'request.enqueue', 'events.unpersist', 'log']);
     expect(out.context.timed).toEqual({});
   });
 

@@ -16,5 +16,6 @@ export const eventsFeature = defineFeature({
     }),
   // `event.record`: events other features record (views, orientation, ...).
   listensTo: [...eventsListensTo, 'event.record'],
+  stamped: ['events.batching'],
   api: (ctx) => ({ events: createEventsApi(ctx) }),
 });

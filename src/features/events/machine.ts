@@ -122,7 +122,7 @@ export type EventsEvent =
   | { type: 'events.discardQueue' }
   | EventsBroadcast;
 
-export type EventsCommand = Extract<Command, { type: 'events.persist' | 'events.unpersist' | 'events.clearStore' | 'request.enqueue' | 'log' }>;
+export type EventsCommand = Extract<Command, { type: 'events.persist' | 'events.unpersist' | 'events.clearStore' | 'request.enqueue' | 'log' | 'broadcast' }>;
 
 /** An action that runs a pure step with its typed params and emits what the step asks for. */
 const step = <P = undefined>(fn: (c: EventsContext, params: P) => Step) =>

@@ -341,9 +341,9 @@ describe('eventsMachine: consent', () => {
 describe('eventsMachine: queue and threshold', () => {
   it('combines one request when the threshold is reached, then unpersists its events', () => {
     const { snap, cmds } = run(input({ threshold: 3 }), ev.record('a', 0, { id: '1' }), ev.record('b', 1, { id: '2' }), ev.record('c', 2, { id: '3' }));
-    expect(cmds.map((c) => c.type)).toEqual(['events.persist', 'events.persist', 'events.persist', 'request.enqueue', 'events.unpersist']);
+    expect(cmds.map((c) => c.type)).toEqual(['events.persist', 'events.persist', 'events.persist', 'broadcast', 'request.enqueue', 'events.unpersist']);
     expect(batches(cmds)[0]?.map((e) => e.key)).toEqual(['a', 'b', 'c']);
-    expect(cmds[4]).toEqual({ type: 'events.unpersist', ids: ['1', '2', '3'] });
+    expect(cmds[5]).toEqual({ type: 'events.unpersist', ids: ['1', '2', '3'] });
     expect(snap.value).toBe('empty');
   });
 
@@ -370,10 +370,10 @@ describe('eventsMachine: queue and threshold', () => {
   it('at boot, stored events all go into requests of at most the threshold, without being persisted again', () => {
     const stored = Array.from({ length: 5 }, (_, i) => ({ key: `s${i}`, count: 1, timestamp: i, hour: 0, dow: 0, id: `s${i}` }));
     const small = run(input({ storedEvents: stored.slice(0, 2), threshold: 3 }));
-    expect(small.cmds).toEqual([{ type: 'request.enqueue', params: batchParamsOf(stored.slice(0, 2)) }, { type: 'events.unpersist', ids: ['s0', 's1'] }]);
+    expect(small.cmds).toEqual([{ type: 'broadcast', event: { type: 'events.batching' } }, { type: 'request.enqueue', params: batchParamsOf(stored.slice(0, 2)) }, { type: 'events.unpersist', ids: ['s0', 's1'] }]);
     expect(small.snap.value).toBe('empty');
     const big = run(input({ storedEvents: stored, threshold: 2 }));
-    expect(big.cmds.map((c) => c.type)).toEqual(['request.enqueue', 'events.unpersist', 'request.enqueue', 'events.unpersist', 'request.enqueue', 'events.unpersist']);
+    expect(big.cmds.map((c) => c.type)).toEqual(['broadcast', 'request.enqueue', 'events.unpersist', 'request.enqueue', 'events.unpersist', 'request.enqueue', 'events.unpersist']);
     expect(batches(big.cmds).map((b) => b.map((e) => e.id))).toEqual([['s0', 's1'], ['s2', 's3'], ['s4']]);
     expect(big.snap.context.pending).toEqual([]);
     const viaSettings = run(input({ storedEvents: stored, settings: { eqs: 5 } }));
