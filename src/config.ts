@@ -3,9 +3,9 @@
  * checked. Invalid optional values are logged and replaced by their default; only a
  * missing or invalid `url` or `appKey` throws (the one place the SDK may throw).
  */
-import type { CountlyConfig } from './types.js';
-import { ConsentFeatures, type ConsentFeature, type Segmentation } from './domain/types.js';
-import type { Logger } from './log.js';
+import type { CountlyConfig, CrashData } from './types.js';
+import { ConsentFeatures, type ConsentFeature, type Segmentation, type SegmentationValue } from './domain/types.js';
+import { param, type Logger, type LoggerOptions } from './log.js';
 
 /** Timers take at most 2^31−1 ms (setTimeout fires at once above that): ~24.8 days. */
 export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
@@ -70,6 +70,8 @@ export interface ResolvedConfig {
   /** `false`: location disabled; `undefined`: nothing set. */
   location: LocationInput | false | undefined;
   metricOverride: Record<string, string>;
+  /** The config's user properties, a plain copy (each value read once); validated by the user feature. */
+  userProperties?: Record<string, unknown>;
   limits: Limits;
 
   views: {
@@ -79,6 +81,12 @@ export interface ResolvedConfig {
     globalSegmentation: Segmentation;
   };
   experimental: { visibilityTracking: boolean; previousNameRecording: boolean };
+  /** APM (docs/apm.md): all off by default; the override is a ms timestamp. */
+  apm: { appStartTracking: boolean; foregroundBackgroundTracking: boolean; manualAppLoadedTrigger: boolean; appStartTimestampOverride: number | undefined };
+  /** Push (docs/push.md): `provider` as given (a non-empty string; the push feature knows the providers). */
+  push: { testMode: 0 | 1 | 2; provider: string | undefined; sendTokenAlways: boolean };
+  /** Crash reporting (docs/crashes.md); `filter` is the developer's function, called by the crashes effect. */
+  crashes: { autoReport: boolean; segmentation: Segmentation; filter: ((crash: CrashData) => boolean) | undefined };
 
   /** Download behavior settings from the server (`disableBehaviorSettingsUpdates` turns it off). */
   behaviorSettingsUpdates: boolean;
@@ -88,7 +96,60 @@ export interface ResolvedConfig {
   appVersion: string;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Reads of list-like options stop here: a sparse array may claim a length of 2^32−1. */
+export const MAX_CONFIG_LIST = 1000;
+
+/**
+ * What a property read gives when a getter or proxy trap threw: an invalid value like any
+ * other, so the option is warned about and takes its default.
+ */
+const UNREADABLE: unique symbol = Symbol('unreadable');
+
+/** One property of a user object, read once; never throws. */
+function readProp(source: object, key: string): unknown {
+  try {
+    return (source as Record<string, unknown>)[key];
+  } catch {
+    return UNREADABLE;
+  }
+}
+
+/**
+ * An options object: tagged `[object Object]` (a class instance or null-prototype object
+ * counts). Arrays, typed arrays, Maps, Dates, boxed primitives and revoked proxies do not:
+ * their keys are no options, and their prototype methods would be read as options (a typed
+ * array's `filter` as `crashes.filter`).
+ */
+function isObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null) return false;
+  try {
+    if (Array.isArray(v)) return false;
+  } catch {
+    return false; // a revoked proxy
+  }
+  try {
+    return Object.prototype.toString.call(v) === '[object Object]';
+  } catch {
+    // A proxy whose get trap throws (reading Symbol.toStringTag): an object whose reads
+    // then fail one by one, each warned about.
+    return true;
+  }
+}
+
+/** Array.isArray, false for a revoked proxy (on which it throws). */
+function isArray(v: unknown): v is readonly unknown[] {
+  try {
+    return Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
+
+/** How a user value appears in a warning: bounded and safe for any value. */
+const shown = (value: unknown): string => (value === UNREADABLE ? '[<unreadable>]' : param(value));
+
+/** Option names include user keys (`customHeaders.<key>`): keep a huge key from flooding the line. */
+const optionText = (option: string): string => (option.length > 200 ? `${option.slice(0, 200)}…` : option);
 
 /** Validates a server URL: non-empty, http(s), trailing slashes stripped. Returns null when invalid. */
 export function normalizeServerUrl(url: unknown): string | null {
@@ -103,161 +164,370 @@ export function normalizeServerUrl(url: unknown): string | null {
   return url.trim().replace(/\/+$/, '');
 }
 
+/**
+ * The logger's options, read before anything else since the logger reports every later
+ * problem. Total: a non-object config, a throwing getter or a listener that is not a
+ * function give the default (no console, no listener); resolveConfig warns about them.
+ */
+export function loggerOptionsOf(config: unknown): LoggerOptions {
+  if (!isObject(config)) return { console: false };
+  const listener = readProp(config, 'logListener');
+  return {
+    console: readProp(config, 'logging') === true,
+    listener: typeof listener === 'function' ? (listener as LoggerOptions['listener']) : undefined,
+  };
+}
+
+/** Options the runtime reads itself (adapters, behavior settings, the inspector) through `readOption`. */
+const RUNTIME_OPTIONS = ['storage', 'transport', 'platform', 'clock', 'behaviorSettings', 'inspect'] as const;
+
+/**
+ * One of `RUNTIME_OPTIONS`, read without throwing: a getter or proxy trap that throws gives
+ * `undefined`, so the runtime uses its default (resolveConfig warns about it).
+ */
+export function readOption(config: unknown, key: (typeof RUNTIME_OPTIONS)[number]): unknown {
+  if (!isObject(config)) return undefined;
+  const v = readProp(config, key);
+  return v === UNREADABLE ? undefined : v;
+}
+
+/**
+ * Total for any `url`/`appKey`-valid config: each option is read once (a getter may answer
+ * differently on a second read), through `readProp`, and checked by type, so a throwing
+ * getter, a proxy, a BigInt, a Symbol or a null-prototype object is one more invalid value,
+ * warned about and replaced by the default. Nested objects are copied into fresh plain
+ * objects, so nothing of the user's object (a proxy, a getter) reaches the machines.
+ *
+ * It throws only when the config is not an object or `url`/`appKey` is invalid; an `url`
+ * or `appKey` that cannot be read (a throwing getter, a config proxy that throws on get)
+ * counts as invalid.
+ */
 export function resolveConfig(config: CountlyConfig, log: Logger): ResolvedConfig {
   if (!isObject(config)) throw new TypeError('[Countly] createCountly, config must be an object');
-  const url = normalizeServerUrl(config.url);
+  const rawUrl = readProp(config, 'url');
+  const url = normalizeServerUrl(rawUrl);
   if (url === null) {
-    log.error('Init', `createCountly, invalid server url [${String(config.url)}]`);
-    throw new TypeError(`[Countly] createCountly, "url" must be a valid http(s) URL, got [${String(config.url)}]`);
+    log.error('Init', `createCountly, invalid server url ${shown(rawUrl)}`);
+    throw new TypeError(`[Countly] createCountly, "url" must be a valid http(s) URL, got ${shown(rawUrl)}`);
   }
-  if (typeof config.appKey !== 'string' || config.appKey.trim() === '') {
+  const appKey = readProp(config, 'appKey');
+  if (typeof appKey !== 'string' || appKey.trim() === '') {
     log.error('Init', 'createCountly, "appKey" is missing or empty');
     throw new TypeError('[Countly] createCountly, "appKey" must be a non-empty string');
   }
 
   const warn = (option: string, value: unknown, fallback: unknown): void =>
-    log.warning('Init', `createCountly, invalid value for "${option}" [${String(value)}], using [${String(fallback)}]`);
+    log.warning('Init', `createCountly, invalid value for "${optionText(option)}" ${shown(value)}, using [${String(fallback)}]`);
 
-  const bool = (option: keyof CountlyConfig, fallback: boolean): boolean => {
-    const v = config[option];
+  /**
+   * The last guard of one option: the checks below are meant to be total, so this only
+   * catches what they missed, and costs that one option, not the instance.
+   */
+  const safely = <T>(option: string, fallback: T, resolve: () => T): T => {
+    try {
+      return resolve();
+    } catch (error) {
+      log.warning('Init', `createCountly, "${option}" could not be checked ${param(error)}, using its default`);
+      return fallback;
+    }
+  };
+
+  const bool = (option: string, v: unknown, fallback: boolean): boolean => {
     if (v === undefined) return fallback;
     if (typeof v === 'boolean') return v;
     warn(option, v, fallback);
     return fallback;
   };
-  const num = (option: keyof CountlyConfig, fallback: number, min: number, integer = true, max = Number.MAX_SAFE_INTEGER): number => {
-    const v = config[option];
-    if (v === undefined) return fallback;
-    if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
-      warn(option, v, fallback);
+  const option = (key: keyof CountlyConfig): unknown => readProp(config, key);
+  const boolOption = (key: keyof CountlyConfig, fallback: boolean): boolean => safely(key, fallback, () => bool(key, option(key), fallback));
+  const num = (key: keyof CountlyConfig, fallback: number, min: number, integer = true, max = Number.MAX_SAFE_INTEGER): number =>
+    safely(key, fallback, () => {
+      const v = option(key);
+      if (v === undefined) return fallback;
+      if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
+        warn(key, v, fallback);
+        return fallback;
+      }
+      if (v < min) {
+        warn(key, v, min);
+        return min;
+      }
+      if (v > max) {
+        warn(key, v, max);
+        return max;
+      }
+      return v === 0 ? 0 : v; // -0 becomes 0
+    });
+  const str = (key: 'sdkName' | 'sdkVersion' | 'appVersion', fallback: string): string =>
+    safely(key, fallback, () => {
+      const v = option(key);
+      if (v === undefined) return fallback;
+      if (typeof v === 'string' && v !== '') return v;
+      warn(key, v, fallback);
       return fallback;
+    });
+  /** An optional non-empty string (`deviceId`, `salt`); `accept` adds a further check. */
+  const optionalString = (key: 'deviceId' | 'salt', accept: (v: string) => boolean): string | undefined =>
+    safely(key, undefined, () => {
+      const v = option(key);
+      if (v === undefined) return undefined;
+      if (typeof v === 'string' && accept(v)) return v;
+      warn(key, v, 'none');
+      return undefined;
+    });
+
+  /**
+   * The own enumerable entries of an object option, each value read once, or null when
+   * the option is absent or not a readable object (warned).
+   */
+  const entriesOf = (name: string, v: unknown, fallback: string): Array<[string, unknown]> | null => {
+    if (v === undefined) return null;
+    if (!isObject(v)) {
+      warn(name, v, fallback);
+      return null;
     }
-    if (v < min) {
-      warn(option, v, min);
-      return min;
+    let keys: string[];
+    try {
+      keys = Object.keys(v);
+    } catch {
+      warn(name, UNREADABLE, fallback);
+      return null;
     }
-    if (v > max) {
-      warn(option, v, max);
-      return max;
-    }
-    return v;
+    return keys.map((k) => [k, readProp(v, k)]);
   };
 
-  let deviceId: string | undefined;
-  if (config.deviceId !== undefined) {
-    if (typeof config.deviceId === 'string' && config.deviceId.trim() !== '') deviceId = config.deviceId;
-    else warn('deviceId', config.deviceId, 'none');
-  }
+  /** The first `MAX_CONFIG_LIST` items of an array option, read by index, or null (warned). */
+  const itemsOf = (name: string, v: readonly unknown[]): unknown[] | null => {
+    const length = readProp(v, 'length');
+    if (typeof length !== 'number' || !Number.isInteger(length) || length < 0) {
+      // Only a proxy can claim such a length; the list is not read at all.
+      warn(`${name}.length`, length, '[]');
+      return null;
+    }
+    if (length > MAX_CONFIG_LIST) warn(`${name}.length`, length, MAX_CONFIG_LIST);
+    const items: unknown[] = [];
+    for (let i = 0; i < Math.min(length, MAX_CONFIG_LIST); i++) items.push(readProp(v, String(i)));
+    return items;
+  };
 
-  const customHeaders: Record<string, string> = {};
-  if (config.customHeaders !== undefined) {
-    if (isObject(config.customHeaders)) {
-      for (const [k, v] of Object.entries(config.customHeaders)) {
-        // A header fetch would refuse on every send would keep the queue from ever moving.
-        if (typeof v === 'string' && HEADER_NAME.test(k) && !BAD_HEADER_VALUE.test(v)) customHeaders[k] = v;
-        else warn(`customHeaders.${k}`, v, 'dropped');
-      }
-    } else warn('customHeaders', config.customHeaders, '{}');
-  }
+  const customHeaders = safely('customHeaders', {}, (): Record<string, string> => {
+    const kept: Array<[string, string]> = [];
+    for (const [k, v] of entriesOf('customHeaders', option('customHeaders'), '{}') ?? []) {
+      // A header fetch would refuse on every send would keep the queue from ever moving.
+      if (typeof v === 'string' && HEADER_NAME.test(k) && !BAD_HEADER_VALUE.test(v)) kept.push([k, v]);
+      else warn(`customHeaders.${k}`, v, 'dropped');
+    }
+    // fromEntries defines own properties: a `__proto__` key stays a key.
+    return Object.fromEntries(kept);
+  });
 
-  let salt: string | undefined;
-  if (config.salt !== undefined) {
-    if (typeof config.salt === 'string' && config.salt !== '') salt = config.salt;
-    else warn('salt', config.salt, 'none');
-  }
+  const manualSessions = safely('manualSessions', false as ResolvedConfig['manualSessions'], () => {
+    const v = option('manualSessions');
+    if (v === undefined) return false;
+    if (v === true || v === false || v === 'hybrid') return v;
+    warn('manualSessions', v, false);
+    return false;
+  });
 
-  let manualSessions: false | true | 'hybrid' = false;
-  if (config.manualSessions !== undefined) {
-    if (config.manualSessions === true || config.manualSessions === false || config.manualSessions === 'hybrid') {
-      manualSessions = config.manualSessions;
-    } else warn('manualSessions', config.manualSessions, false);
-  }
-
-  let consent: ConsentFeature[] = [];
-  if (config.consent === 'all') consent = [...ConsentFeatures];
-  else if (Array.isArray(config.consent)) {
-    for (const f of config.consent) {
-      if ((ConsentFeatures as readonly string[]).includes(f)) consent.push(f);
+  const consent = safely('consent', [] as ConsentFeature[], () => {
+    const v = option('consent');
+    if (v === undefined) return [];
+    if (v === 'all') return [...ConsentFeatures];
+    if (!isArray(v)) {
+      warn('consent', v, '[]');
+      return [];
+    }
+    const given = new Set<ConsentFeature>();
+    for (const f of itemsOf('consent', v) ?? []) {
+      if ((ConsentFeatures as readonly unknown[]).includes(f)) given.add(f as ConsentFeature);
       else warn('consent', f, 'ignored');
     }
-  } else if (config.consent !== undefined) warn('consent', config.consent, '[]');
+    return [...given];
+  });
 
-  let location: LocationInput | false | undefined;
-  if (config.location === false) location = false;
-  else if (isObject(config.location)) {
+  const location = safely('location', undefined as ResolvedConfig['location'], () => {
+    const v = option('location');
+    if (v === undefined || v === false) return v;
+    if (!isObject(v)) {
+      warn('location', v, 'none');
+      return undefined;
+    }
     const l: LocationInput = {};
     for (const key of ['countryCode', 'city', 'gps', 'ipAddress'] as const) {
-      const v = config.location[key];
-      if (v === undefined || v === null) continue;
-      if (typeof v === 'string' && v !== '') l[key] = v;
-      else warn(`location.${key}`, v, 'none');
+      const part = readProp(v, key);
+      if (part === undefined || part === null) continue;
+      if (typeof part === 'string' && part !== '') l[key] = part;
+      else warn(`location.${key}`, part, 'none');
     }
-    location = l;
-  } else if (config.location !== undefined) warn('location', config.location, 'none');
+    return l;
+  });
 
-  const metricOverride: Record<string, string> = {};
-  if (isObject(config.metricOverride)) {
-    for (const [k, v] of Object.entries(config.metricOverride)) {
-      if (typeof v === 'string') metricOverride[k] = v;
+  const metricOverride = safely('metricOverride', {}, (): Record<string, string> => {
+    const kept: Array<[string, string]> = [];
+    for (const [k, v] of entriesOf('metricOverride', option('metricOverride'), '{}') ?? []) {
+      if (typeof v === 'string') kept.push([k, v]);
       else warn(`metricOverride.${k}`, v, 'dropped');
     }
-  } else if (config.metricOverride !== undefined) warn('metricOverride', config.metricOverride, '{}');
+    return Object.fromEntries(kept);
+  });
 
-  const limits: Limits = { ...DEFAULT_LIMITS };
-  if (isObject(config.limits)) {
-    for (const key of Object.keys(DEFAULT_LIMITS) as Array<keyof Limits>) {
-      const v = config.limits[key];
-      if (v === undefined) continue;
-      if (typeof v === 'number' && Number.isInteger(v) && v >= 1) limits[key] = v;
-      else warn(`limits.${key}`, v, DEFAULT_LIMITS[key]);
+  const userProperties = safely('userProperties', undefined as Record<string, unknown> | undefined, () => {
+    const entries = entriesOf('userProperties', option('userProperties'), 'none');
+    if (entries === null) return undefined;
+    const kept: Array<[string, unknown]> = [];
+    for (const [k, v] of entries) {
+      if (v === UNREADABLE) warn(`userProperties.${k}`, v, 'dropped');
+      else kept.push([k, v]);
     }
-  } else if (config.limits !== undefined) warn('limits', config.limits, 'defaults');
+    return Object.fromEntries(kept);
+  });
 
-  const viewsIn = isObject(config.views) ? config.views : {};
-  const exp = isObject(config.experimental) ? config.experimental : {};
-  const str = (option: 'sdkName' | 'sdkVersion' | 'appVersion', fallback: string): string => {
-    const v = config[option];
-    if (v === undefined) return fallback;
-    if (typeof v === 'string' && v !== '') return v;
-    warn(option, v, fallback);
-    return fallback;
+  const limits = safely('limits', { ...DEFAULT_LIMITS }, (): Limits => {
+    const out: Limits = { ...DEFAULT_LIMITS };
+    const v = option('limits');
+    if (v === undefined) return out;
+    if (!isObject(v)) {
+      warn('limits', v, 'defaults');
+      return out;
+    }
+    for (const key of Object.keys(DEFAULT_LIMITS) as Array<keyof Limits>) {
+      const n = readProp(v, key);
+      if (n === undefined) continue;
+      if (typeof n === 'number' && Number.isSafeInteger(n) && n >= 1) out[key] = n;
+      else warn(`limits.${key}`, n, DEFAULT_LIMITS[key]);
+    }
+    return out;
+  });
+
+  /** Reads a nested options object (`views`, `experimental`); `{}` (warned) when it is not one. */
+  const group = (name: 'views' | 'experimental' | 'apm' | 'push'): object => {
+    const v = option(name);
+    if (v === undefined) return {};
+    if (isObject(v)) return v;
+    warn(name, v, 'defaults');
+    return {};
   };
+
+  /** Keeps what Segmentation allows: strings, finite numbers, booleans and arrays of those. */
+  const segmentation = (name: string, v: unknown): Segmentation => {
+    const kept: Array<[string, SegmentationValue]> = [];
+    for (const [k, value] of entriesOf(name, v, '{}') ?? []) {
+      if (isScalar(value)) kept.push([k, value]);
+      else if (isArray(value)) {
+        const items = itemsOf(`${name}.${k}`, value) ?? [];
+        const scalars = items.filter(isScalar);
+        if (scalars.length < items.length) warn(`${name}.${k}`, value, 'without its unsupported items');
+        kept.push([k, scalars]);
+      } else warn(`${name}.${k}`, value, 'dropped');
+    }
+    return Object.fromEntries(kept);
+  };
+
+  const views = safely('views', { automatic: false, trackOrientation: true, restartManualViews: true, globalSegmentation: {} }, () => {
+    const v = group('views');
+    return {
+      automatic: bool('views.automatic', readProp(v, 'automatic'), false),
+      trackOrientation: bool('views.trackOrientation', readProp(v, 'trackOrientation'), true),
+      restartManualViews: bool('views.restartManualViews', readProp(v, 'restartManualViews'), true),
+      globalSegmentation: segmentation('views.globalSegmentation', readProp(v, 'globalSegmentation')),
+    };
+  });
+
+  const crashes = safely('crashes', { autoReport: false, segmentation: {}, filter: undefined } as ResolvedConfig['crashes'], () => {
+    let v = option('crashes');
+    if (v === undefined) v = {};
+    else if (!isObject(v)) {
+      warn('crashes', v, 'defaults');
+      v = {};
+    }
+    const filter = readProp(v as object, 'filter');
+    if (filter !== undefined && typeof filter !== 'function') warn('crashes.filter', filter, 'none');
+    return {
+      autoReport: bool('crashes.autoReport', readProp(v as object, 'autoReport'), false),
+      segmentation: segmentation('crashes.segmentation', readProp(v as object, 'segmentation')),
+      filter: typeof filter === 'function' ? (filter as (crash: CrashData) => boolean) : undefined,
+    };
+  });
+
+  const experimental = safely('experimental', { visibilityTracking: false, previousNameRecording: false }, () => {
+    const v = group('experimental');
+    return {
+      visibilityTracking: bool('experimental.visibilityTracking', readProp(v, 'visibilityTracking'), false),
+      previousNameRecording: bool('experimental.previousNameRecording', readProp(v, 'previousNameRecording'), false),
+    };
+  });
+
+  const apm = safely('apm', { appStartTracking: false, foregroundBackgroundTracking: false, manualAppLoadedTrigger: false, appStartTimestampOverride: undefined }, () => {
+    const v = group('apm');
+    const override = readProp(v, 'appStartTimestampOverride');
+    const validOverride = typeof override === 'number' && Number.isSafeInteger(override) && override >= 0;
+    if (override !== undefined && !validOverride) warn('apm.appStartTimestampOverride', override, 'none');
+    return {
+      appStartTracking: bool('apm.appStartTracking', readProp(v, 'appStartTracking'), false),
+      foregroundBackgroundTracking: bool('apm.foregroundBackgroundTracking', readProp(v, 'foregroundBackgroundTracking'), false),
+      manualAppLoadedTrigger: bool('apm.manualAppLoadedTrigger', readProp(v, 'manualAppLoadedTrigger'), false),
+      appStartTimestampOverride: validOverride ? override : undefined,
+    };
+  });
+
+  const push = safely('push', { testMode: 0, provider: undefined, sendTokenAlways: false } as ResolvedConfig['push'], () => {
+    const v = group('push');
+    const testMode = readProp(v, 'testMode');
+    const validMode = (m: unknown): m is 0 | 1 | 2 => m === 0 || m === 1 || m === 2;
+    if (testMode !== undefined && !validMode(testMode)) warn('push.testMode', testMode, 0);
+    const provider = readProp(v, 'provider');
+    const validProvider = typeof provider === 'string' && provider.trim() !== '' && provider.length <= 64;
+    if (provider !== undefined && !validProvider) warn('push.provider', provider, 'FCM');
+    return {
+      testMode: validMode(testMode) ? testMode : 0,
+      provider: validProvider ? provider : undefined,
+      sendTokenAlways: bool('push.sendTokenAlways', readProp(v, 'sendTokenAlways'), false),
+    };
+  });
+
+  // Read by the runtime (loggerOptionsOf, readOption), checked here only so a bad value is
+  // warned about like any other; this second read of a getter only feeds the warning.
+  safely('logging', false, () => bool('logging', option('logging'), false));
+  safely('logListener', undefined, () => {
+    const v = option('logListener');
+    if (v !== undefined && typeof v !== 'function') warn('logListener', v, 'none');
+  });
+  for (const key of RUNTIME_OPTIONS) safely(key, undefined, () => option(key) === UNREADABLE && warn(key, UNREADABLE, 'the default'));
 
   return {
     url,
-    appKey: config.appKey,
-    deviceId,
-    temporaryDeviceId: bool('temporaryDeviceId', false),
-    clearStoredDeviceId: bool('clearStoredDeviceId', false),
-    httpPostForced: bool('httpPostForced', true),
+    appKey,
+    deviceId: optionalString('deviceId', (v) => v.trim() !== ''),
+    temporaryDeviceId: boolOption('temporaryDeviceId', false),
+    clearStoredDeviceId: boolOption('clearStoredDeviceId', false),
+    httpPostForced: boolOption('httpPostForced', true),
     customHeaders,
     requestTimeoutMs: num('requestTimeoutSeconds', 30, 1, true, MAX_TIMER_SECONDS) * 1000,
     requestDropAgeHours: num('requestDropAgeHours', 0, 0),
-    salt,
+    salt: optionalString('salt', (v) => v !== ''),
     maxRequestQueueSize: num('maxRequestQueueSize', 1000, 1),
     eventQueueThreshold: num('eventQueueThreshold', 100, 1),
     sessionUpdateIntervalSeconds: num('sessionUpdateInterval', 60, 1, true, MAX_TIMER_SECONDS),
     manualSessions,
-    backoff: bool('backoff', true),
+    backoff: boolOption('backoff', true),
     retryCooldownSeconds: num('retryCooldownSeconds', 60, 1, true, MAX_TIMER_SECONDS),
-    requiresConsent: bool('requiresConsent', false),
+    requiresConsent: boolOption('requiresConsent', false),
     consent,
     location,
     metricOverride,
+    userProperties,
     limits,
-    views: {
-      automatic: viewsIn.automatic === true,
-      trackOrientation: viewsIn.trackOrientation !== false,
-      restartManualViews: viewsIn.restartManualViews !== false,
-      globalSegmentation: isObject(viewsIn.globalSegmentation) ? (viewsIn.globalSegmentation as Segmentation) : {},
-    },
-    experimental: {
-      visibilityTracking: exp.visibilityTracking === true,
-      previousNameRecording: exp.previousNameRecording === true,
-    },
-    behaviorSettingsUpdates: !bool('disableBehaviorSettingsUpdates', false),
+    views,
+    experimental,
+    apm,
+    push,
+    crashes,
+    behaviorSettingsUpdates: !boolOption('disableBehaviorSettingsUpdates', false),
     sdkName: str('sdkName', SDK_NAME),
     sdkVersion: str('sdkVersion', SDK_VERSION),
     appVersion: str('appVersion', '0.0'),
   };
 }
+
+const isScalar = (v: unknown): v is string | number | boolean =>
+  typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));

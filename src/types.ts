@@ -68,9 +68,18 @@ export interface CountlyConfig {
   location?: { countryCode?: string; city?: string; gps?: string; ipAddress?: string } | false;
   /** Overrides or adds device metrics sent with `begin_session`. */
   metricOverride?: Record<string, string>;
+  /** User properties set and sent right after init, as `user.setProperties` would (spec: User Profiles). */
+  userProperties?: Record<string, unknown>;
   /** SDK internal limits (spec: SDK Internal Limits). */
   limits?: Partial<{ maxKeyLength: number; maxValueSize: number; maxSegmentationValues: number;
     maxBreadcrumbCount: number; maxStackTraceLinesPerThread: number; maxStackTraceLineLength: number }>;
+  /**
+   * Crash reporting (docs/crashes.md): `autoReport` records errors nothing caught (Node:
+   * `uncaughtException` / `unhandledRejection`, browsers: `error` / `unhandledrejection`) as
+   * unhandled; `segmentation` goes with every crash (a call's own wins); `filter` may edit a
+   * crash, or drop it by returning true.
+   */
+  crashes?: { autoReport?: boolean; segmentation?: Segmentation; filter?: (crash: CrashData) => boolean };
 
   /** View tracking: orientation events, restarting manual views after background, global segmentation. */
   views?: { automatic?: boolean; shortNames?: boolean; exclusions?: string[];
@@ -81,6 +90,18 @@ export interface CountlyConfig {
   disableBehaviorSettingsUpdates?: boolean;
   /** Experimental: `cly_v` visibility on events, previous event/view names. */
   experimental?: { visibilityTracking?: boolean; previousNameRecording?: boolean };
+  /**
+   * Application Performance Monitoring (docs/apm.md): the app start time (init, or
+   * `appStartTimestampOverride` in ms, to the first foreground or `apm.setAppIsLoaded()` with
+   * `manualAppLoadedTrigger`) and the foreground / background durations. All default off.
+   */
+  apm?: { appStartTracking?: boolean; foregroundBackgroundTracking?: boolean; manualAppLoadedTrigger?: boolean; appStartTimestampOverride?: number };
+  /**
+   * Push notifications (docs/push.md): `testMode` is sent as `test_mode` (0 production, the
+   * default; 1 development; 2 test distribution); `provider` is the default of `push.setToken`
+   * (`FCM` default, `HMS`, `APNS`); `sendTokenAlways` re-sends the stored token at every init.
+   */
+  push?: { testMode?: 0 | 1 | 2; provider?: string; sendTokenAlways?: boolean };
   /** `sdk_name` sent with every request. Default `typescript-chartly`. */
   sdkName?: string;
   /** `sdk_version` sent with every request. Default the package version. */
@@ -89,6 +110,18 @@ export interface CountlyConfig {
   appVersion?: string;
   /** An XState inspection observer, handed to every actor (Stately inspector); see docs/inspector.md. */
   inspect?: ((event: InspectionEvent) => void) | Observer<InspectionEvent>;
+}
+
+/**
+ * What `crashes.filter` receives (spec: Crash Filtering): every field a get/set property; a
+ * setter ignores an invalid value (null, undefined, a wrong type) with a warning.
+ */
+export interface CrashData {
+  stackTrace: string;
+  segmentation: Segmentation;
+  breadcrumbs: string[];
+  metrics: Record<string, unknown>;
+  fatal: boolean;
 }
 
 export interface Countly {
@@ -148,6 +181,51 @@ export interface Countly {
     addDirectRequest(params: Record<string, string>): void;
   };
   metrics: { record(overrides?: Record<string, string>): void };
+  /** Attribution (spec: Attribution; docs/metrics-attribution.md): needs `attribution` consent. */
+  attribution: {
+    recordDirect(type: string, data: string): void;
+    recordIndirect(values: Record<string, string>): void;
+  };
+  /** Push notifications, platform-neutral part (spec: Push Notifications; docs/push.md): needs `push` consent. */
+  push: {
+    setToken(token: string, provider?: string): void;   // sends token_session=1 (debounced)
+    clearToken(): void;
+    recordAction(notificationId: string, buttonIndex: number): void;
+  };
+  /** Application Performance Monitoring (spec: APM; docs/apm.md): needs `apm` consent. */
+  apm: {
+    startTrace(key: string): void;
+    endTrace(key: string, metrics?: Record<string, number>): void;
+    cancelTrace(key: string): void;
+    cancelAllTraces(): void;
+    recordNetworkTrace(key: string, responseCode: number, requestPayloadSize: number,
+      responsePayloadSize: number, startMs: number, endMs: number): void;
+    startNetworkRequest(key: string, uniqueId: string): void;
+    endNetworkRequest(key: string, uniqueId: string, responseCode: number, requestPayloadSize: number, responsePayloadSize: number): void;
+    setAppIsLoaded(): void;
+  };
+  /** Crash reporting (spec: Crash Reporting): needs `crashes` consent. */
+  crashes: {
+    addBreadcrumb(text: string): void;
+    recordHandled(error: unknown, segmentation?: Segmentation): void;
+    recordUnhandled(error: unknown, segmentation?: Segmentation): void;
+  };
+  /** User profiles (spec: User Profiles): changes are held until `save()` (also run before session and event requests). */
+  user: {
+    setProperty(key: string, value: unknown): void;
+    setProperties(data: Record<string, unknown>): void;
+    increment(key: string): void;
+    incrementBy(key: string, value: number): void;
+    multiply(key: string, value: number): void;
+    saveMax(key: string, value: number): void;
+    saveMin(key: string, value: number): void;
+    setOnce(key: string, value: string | number | boolean): void;
+    push(key: string, value: string | number | boolean): void;
+    pushUnique(key: string, value: string | number | boolean): void;
+    pull(key: string, value: string | number | boolean): void;
+    save(): void;
+    clear(): void;
+  };
   lifecycle: { foreground(): void; background(): void }; // for platforms without automatic detection
   setServerUrl(url: string): void;
   enableOfflineMode(): void;

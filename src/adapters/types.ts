@@ -170,5 +170,15 @@ export interface Platform {
   onOrientation?(listener: (orientation: Orientation) => void): () => void;
   /** Whether this client looks like a bot or crawler: then nothing is recorded. */
   isBot?(): boolean;
+  /**
+   * Subscribes to errors nothing caught (`crashes.autoReport`): `origin` says whether it was
+   * thrown (`error`) or a rejected promise nobody handled (`rejection`). The listener may
+   * return a promise that settles once the crash is persisted: a platform that ends the
+   * process after such an error (Node's default) waits for it, for a bounded time. Returns
+   * the unsubscribe function. See docs/crashes.md for what the shipped platforms do.
+   */
+  onUncaughtError?(listener: (error: unknown, origin: 'error' | 'rejection') => void | Promise<void>): () => void;
+  /** Crash metrics the platform knows at the moment of a crash (`_online`, `_ram_current`, ...). */
+  crashMetrics?(): Record<string, string | number | boolean>;
   readonly ui?: PlatformUi;
 }

@@ -121,7 +121,8 @@ export function record(c: EventsContext, fn: string, r: RecordRequest, owned = f
   const ids: Partial<Pick<WireEvent, 'pvid' | 'cvid' | 'peid'>> =
     key === VIEW_EVENT_KEY ? { pvid: r.extra?.pvid ?? c.currentViewId } : { cvid: r.extra?.cvid ?? c.currentViewId };
   if (custom) ids.peid = c.previousEventId;
-  const event = buildWireEvent({ key, numbers: numbers.value, segmentation, at: r.at, id: r.id, ids });
+  const omit = custom ? undefined : { sum: r.sum === undefined, dur: r.dur === undefined };
+  const event = buildWireEvent({ key, numbers: numbers.value, segmentation, at: r.at, id: r.id, ids, ...(omit ? { omit } : {}) });
 
   let next: EventsContext;
   if (owned) {

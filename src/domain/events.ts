@@ -247,6 +247,11 @@ export function buildWireEvent(parts: {
   at: Instant;
   id: string;
   ids: Partial<Pick<WireEvent, 'pvid' | 'cvid' | 'peid'>>;
+  /**
+   * Leave out `sum` / `dur` the caller did not give (internal events: a view start event has
+   * neither, its end event only `dur` — spec l. 1923-1955). Custom events always carry both.
+   */
+  omit?: { sum: boolean; dur: boolean };
 }): WireEvent {
   const event: WireEvent = {
     key: parts.key,
@@ -258,6 +263,8 @@ export function buildWireEvent(parts: {
     dow: parts.at.dow,
     id: parts.id,
   };
+  if (parts.omit?.sum) delete event.sum;
+  if (parts.omit?.dur) delete event.dur;
   if (Object.keys(parts.segmentation).length > 0) event.segmentation = parts.segmentation;
   if (parts.ids.pvid !== undefined) event.pvid = parts.ids.pvid;
   if (parts.ids.cvid !== undefined) event.cvid = parts.ids.cvid;

@@ -7,6 +7,8 @@
  */
 import type { BehaviorSettings } from '../domain/behavior-settings.js';
 import type { DeviceIdType, Instant, LogLevel, WireEvent, ConsentState } from '../domain/types.js';
+import type { Segmentation } from '../domain/types.js';
+import type { Limits } from '../config.js';
 
 /** Queue a request. The queue effect stamps the base params with the identity current *now*. */
 export interface RequestEnqueueCommand {
@@ -60,12 +62,30 @@ export type TransportCommand =
   /** Send the head of the request queue (the effect reads it, drops it if too old, sends it). */
   | { type: 'transport.sendHead'; dropAgeHours: number }
   /** Remove a delivered request from the queue. */
-  | { type: 'requests.remove'; seq: number };
+  | { type: 'requests.remove'; seq: number }
+  /** Move a request the server will never accept out of the queue into the dead-letter store. */
+  | { type: 'requests.deadLetter'; seq: number; reason: string };
 
 /** Download the SDK behavior settings (`/o/sdk?method=sc`), directly, not through the queue. */
 export interface SettingsFetchCommand {
   type: 'settings.fetch';
 }
+
+/**
+ * The crashes feature's I/O (src/features/crashes): `crash.prepare` hands a crash the machine
+ * prepared (limits applied) to its effect, which reads the platform's metrics, runs the
+ * developer's filter and computes `_ob`; `crashes.watch` subscribes to (or leaves) the
+ * platform's uncaught-error hooks.
+ */
+export type CrashCommand =
+  | {
+      type: 'crash.prepare';
+      id: number;
+      at: Instant;
+      crash: { stackTrace: string; segmentation: Segmentation; breadcrumbs: string[]; metrics: Record<string, string | number | boolean>; fatal: boolean };
+      limits: Limits;
+    }
+  | { type: 'crashes.watch'; enabled: boolean };
 
 /** A message for the logger (machines never print). */
 export interface LogCommand {
@@ -96,6 +116,8 @@ export type Broadcast =
   | { type: 'backoff.started'; untilMs: number }
   | { type: 'backoff.ended' }
   | { type: 'flush.requested'; at: Instant }
+  /** Right before the events machine batches queued events into a request: pending user details go first (spec: User Profiles). */
+  | { type: 'events.batching'; at?: Instant }
   /** The request processor ended a `queue.flush()`. */
   | { type: 'flush.finished'; flushId: number; delivered: number; failed: boolean }
   /**
@@ -141,7 +163,8 @@ export type Command =
   | LogCommand
   | BroadcastCommand
   | RecordInternalEventCommand
-  | SettingsFetchCommand;
+  | SettingsFetchCommand
+  | CrashCommand;
 
 export type CommandType = Command['type'];
 
@@ -174,4 +197,8 @@ export type EffectResult =
   | { type: 'transport.idle'; queueLength: number }
   | { type: 'queue.changed'; requests: number; events: number }
   | { type: 'settings.fetched'; settings: Record<string, unknown> }
-  | { type: 'settings.fetchFailed'; reason: string };
+  | { type: 'settings.fetchFailed'; reason: string }
+  /** An error nothing caught (`crashes.autoReport`), from the platform's hook, as its `_error` text. */
+  | { type: 'crash.caught'; error: string; origin: 'error' | 'rejection'; at: Instant }
+  /** A `crash.prepare` done: the `crash` object to send, or null when the filter dropped it. */
+  | { type: 'crash.prepared'; id: number; at: Instant; crash: Record<string, unknown> | null };

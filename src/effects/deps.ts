@@ -1,10 +1,12 @@
 import type { Observable } from 'rxjs';
-import type { Clock, Transport } from '../adapters/types.js';
+import type { Clock, Platform, Transport } from '../adapters/types.js';
 import type { ResolvedConfig } from '../config.js';
 import type { RequestQueue } from '../domain/request-queue.js';
 import type { DeviceIdType, Instant } from '../domain/types.js';
 import type { Logger } from '../log.js';
 import type { Hold } from '../domain/holds.js';
+import type { DeadLetterStore } from '../domain/dead-letters.js';
+import type { QueueEntry } from '../adapters/types.js';
 import type { Broadcast, Command, EffectResult, RecordInternalEventCommand } from './commands.js';
 import type { EventStore } from './event-store.js';
 import type { StorageWriter } from './storage-writer.js';
@@ -42,6 +44,29 @@ export interface EffectDeps {
    * (spec: Device Metrics). Never throws: a failing platform gives no platform metrics.
    */
   metrics(overrides?: Readonly<Record<string, string>>): string;
+  /** The platform, for hooks only one feature uses (crash reports: uncaught errors, crash metrics). A hook is user code: guard every call. */
+  readonly platform?: Platform;
+  /** Requests the server will never accept, moved aside (`domain/dead-letters.ts`). */
+  readonly deadLetters: DeadLetterStore;
+  /**
+   * The server's `tracking: false` is in force (spec l. 4836): no new request may be queued.
+   * The request processor owns the flag; the queue effect reads it here.
+   */
+  trackingDisabled(): boolean;
+  /** The platform said at boot that this client is a bot (spec l. 383): every request is dropped silently. */
+  readonly bot: boolean;
+  /** What earlier app keys left on this store (`queue.replaceAllAppKeysWithCurrent`, `removeDifferentAppKeys`). */
+  readonly otherAppKeys: OtherAppKeys;
+}
+
+/**
+ * The requests other app keys left in their namespaces of this store (spec l. 5088–5097).
+ * Each call claims the namespace for its duration (one live instance per namespace): a
+ * namespace a live instance holds is skipped and named in `skipped`.
+ */
+export interface OtherAppKeys {
+  /** Takes every request queued under another app key out of its namespace: `keep` runs before they are removed there. */
+  take(keep: (appKey: string, requests: readonly QueueEntry[]) => Promise<void>): Promise<{ moved: number; skipped: string[] }>;
 }
 
 export type Effect = (cmd$: Observable<Command>, deps: EffectDeps) => Observable<SdkEvent>;

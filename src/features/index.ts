@@ -6,16 +6,21 @@
  * The list is in boot order: identity first, so every later actor's start-up requests carry
  * the right device ID; the request processor last, so it sees the queue as the others left it.
  */
+import { apmFeature } from './apm/index.js';
+import { attributionFeature } from './attribution/index.js';
 import { backoffFeature } from './backoff/index.js';
 import { consentFeature } from './consent/index.js';
+import { crashesFeature } from './crashes/index.js';
 import { deviceIdFeature } from './device-id/index.js';
 import { eventsFeature } from './events/index.js';
 import { lifecycleFeature } from './lifecycle/index.js';
 import { locationFeature } from './location/index.js';
 import { metricsFeature } from './metrics/index.js';
 import { processorFeature } from './processor/index.js';
+import { pushFeature } from './push/index.js';
 import { sessionFeature } from './session/index.js';
 import { settingsFeature } from './settings/index.js';
+import { userFeature } from './user/index.js';
 import { viewsFeature } from './views/index.js';
 
 export const features = [
@@ -23,9 +28,14 @@ export const features = [
   settingsFeature,
   consentFeature,
   locationFeature,
+  userFeature,
   eventsFeature,
   viewsFeature,
   sessionFeature,
+  crashesFeature,
+  apmFeature,
+  pushFeature,
+  attributionFeature,
   lifecycleFeature,
   metricsFeature,
   backoffFeature,
@@ -49,13 +59,18 @@ const exhaustive = <L extends readonly ActorName[]>(list: L & Exhaustive<L>): L 
  */
 export const DELIVERY_ORDER = exhaustive([
   'views',
+  'user',
   'events',
   'session',
   'location',
   'consent',
   'deviceId',
   'lifecycle',
+  'apm',
   'metrics',
+  'push',
+  'attribution',
+  'crashes',
   'backoff',
   'processor',
   'settings',

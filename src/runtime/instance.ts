@@ -29,6 +29,7 @@ import { EMPTY_CONTENTS, readBoot } from './boot.js';
 import { defaultStorage, detectPlatform } from './defaults.js';
 import { metricsReader } from './metrics-reader.js';
 import { claimNamespace, type NamespaceClaim } from './namespace-lock.js';
+import { otherAppKeys, registerAppKey } from '../features/processor/app-keys.js';
 import { watchPlatform } from './platform-watch.js';
 import { RecordBuffer } from './record-buffer.js';
 import { createRouter } from './router.js';
@@ -133,6 +134,8 @@ export class CountlyInstance {
       this.claim = await claimNamespace(this.storage.id ?? this.storage, this.config.appKey);
       this.handle = await this.storage.open(this.config.appKey, { onProblem: (message) => this.log.error('Storage', `write, ${message}`) });
       contents = await this.handle.read();
+      // The store's list of app keys, so a later app key can reach what this one leaves queued.
+      await registerAppKey(this.storage, this.config.appKey, this.log);
     } catch (error) {
       // Storage that cannot open must not break the host app: run on memory instead.
       this.log.error('Storage', `open, ${this.storage.kind} storage failed (${String(error)}); falling back to memory storage`);
@@ -160,6 +163,11 @@ export class CountlyInstance {
       serverUrl: () => this.serverUrl,
       holds: () => this.actors.get('processor')?.getSnapshot().context.holds ?? [],
       metrics: metricsReader(this.platform, this.config, this.log),
+      deadLetters: boot.deadLetters,
+      trackingDisabled: () => this.actors.get('processor')?.getSnapshot().context.trackingDisabled === true,
+      bot: boot.bot,
+      otherAppKeys: otherAppKeys(this.storage, this.config.appKey),
+      platform: this.platform,
     };
     const effects = [...coreEffects.slice(0, -1), ...features.flatMap((f) => f.effects ?? []), ...coreEffects.slice(-1)];
     this.subscriptions.push(

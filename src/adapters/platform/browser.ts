@@ -90,5 +90,37 @@ export function browserPlatform(): Platform {
     isBot() {
       return BOT_UA.test(g().navigator?.userAgent ?? '');
     },
+    onUncaughtError(listener) {
+      const w = g();
+      if (!w.addEventListener || !w.removeEventListener) return () => undefined;
+      // addEventListener leaves `window.onerror` / `onunhandledrejection` and every other
+      // listener in place, and nothing here calls preventDefault: the browser still logs the
+      // error to the console as it would have.
+      const report = (value: unknown, origin: 'error' | 'rejection'): void => {
+        try {
+          void Promise.resolve(listener(value, origin)).catch(() => undefined);
+        } catch {
+          // The page's error dispatch must never see the SDK fail.
+        }
+      };
+      // A cross-origin script error has no `error` (only "Script error."): its message is all there is.
+      const onError = (e: Event): void => {
+        const ev = e as ErrorEvent;
+        report(ev.error ?? ev.message, 'error');
+      };
+      const onRejection = (e: Event): void => report((e as PromiseRejectionEvent).reason, 'rejection');
+      w.addEventListener('error', onError);
+      w.addEventListener('unhandledrejection', onRejection);
+      return () => {
+        w.removeEventListener?.('error', onError);
+        w.removeEventListener?.('unhandledrejection', onRejection);
+      };
+    },
+    crashMetrics() {
+      const online = g().navigator?.onLine;
+      const metrics: Record<string, boolean> = {};
+      if (typeof online === 'boolean') metrics._online = online;
+      return metrics;
+    },
   };
 }

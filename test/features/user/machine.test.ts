@@ -226,7 +226,8 @@ function model(ops: readonly Op[], upcl: number): Array<Record<string, unknown>>
           const nums = values as number[];
           switch (m) {
             case '$inc': return [k, nums.reduce((a, b) => a + b, 0)];
-            case '$mul': return [k, nums.reduce((a, b) => a * b, 1)];
+            // `+ 0`: JSON has no -0 (0 × -5 goes on the wire as 0).
+            case '$mul': return [k, nums.reduce((a, b) => a * b, 1) + 0];
             case '$max': return [k, Math.max(...nums)];
             case '$min': return [k, Math.min(...nums)];
             case '$setOnce': return [k, values[0]];
@@ -274,7 +275,7 @@ function applyOne(state: ServerUser, op: 'set' | Modifier, key: string, value: S
   switch (op) {
     case 'set': if (value === null) state.delete(key); else state.set(key, value); break;
     case '$inc': state.set(key, ((cur as number | undefined) ?? 0) + (value as number)); break;
-    case '$mul': state.set(key, ((cur as number | undefined) ?? 0) * (value as number)); break;
+    case '$mul': state.set(key, ((cur as number | undefined) ?? 0) * (value as number) + 0); break; // JSON has no -0
     case '$max': state.set(key, cur === undefined ? (value as number) : Math.max(cur as number, value as number)); break;
     case '$min': state.set(key, cur === undefined ? (value as number) : Math.min(cur as number, value as number)); break;
     case '$setOnce': if (cur === undefined) state.set(key, value as Scalar); break;

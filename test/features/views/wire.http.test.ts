@@ -48,11 +48,8 @@ describe('view events on the wire', () => {
     expect(end?.dur).toBe(2);
   });
 
-  // The view machine emits the start record without `dur`/`sum` (see machine.test.ts), but the
-  // events feature fills both with 0 for every event (`normalizeNumbers` + `buildWireEvent`,
-  // src/domain/events.ts, via src/features/events/machine.ts `record`): outside this feature.
-  // Marked `fails` until that changes; then drop `.fails`.
-  it.fails('start events carry no dur and no sum; end events carry dur and no sum (spec 001 l.1923–1955)', async () => {
+  // Internal events carry only the numbers they were given (src/domain/events.ts buildWireEvent).
+  it('start events carry no dur and no sum; end events carry dur and no sum (spec 001 l.1923–1955)', async () => {
     const { countly, clock } = await sdk();
     const id = countly.views.startAutoStopped('Home');
     clock.advance(30_000);
