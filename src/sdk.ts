@@ -7,6 +7,7 @@
 import type { AnyFeature } from './features/define.js';
 import { features } from './features/index.js';
 import { createLogger } from './log.js';
+import { loggerOptionsOf } from './config.js';
 import { CountlyInstance } from './runtime/instance.js';
 import type { Countly, CountlyConfig } from './types.js';
 import { forFeature } from './runtime/api-context.js';
@@ -64,7 +65,7 @@ let shared: Countly | null = null;
 
 /** Creates the shared instance once; later calls log a warning and return the first one. */
 export function init(config: CountlyConfig): Countly {
-  const log = createLogger({ console: config?.logging === true, listener: config?.logListener });
+  const log = createLogger(loggerOptionsOf(config));
   if (shared && shared.getState().status !== 'stopped' && internalsOf.get(shared)?.().closing !== true) {
     log.warning('Init', 'init, the shared instance already exists; the new config was ignored');
     return shared;

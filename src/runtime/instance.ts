@@ -11,7 +11,7 @@ import type { Clock, Platform, StorageAdapter, StorageHandle, Transport } from '
 import { systemClock } from '../adapters/clock.js';
 import { memoryStorage } from '../adapters/storage/memory.js';
 import { fetchTransport } from '../adapters/transport/fetch.js';
-import { resolveConfig, normalizeServerUrl, type ResolvedConfig } from '../config.js';
+import { loggerOptionsOf, normalizeServerUrl, readOption, resolveConfig, type ResolvedConfig } from '../config.js';
 import { createEventIdSource } from '../domain/ids.js';
 import { RequestQueue } from '../domain/request-queue.js';
 import type { Command } from '../effects/commands.js';
@@ -74,9 +74,11 @@ export class CountlyInstance {
 
   constructor(userConfig: CountlyConfig) {
     const cfg = (typeof userConfig === 'object' && userConfig !== null ? userConfig : {}) as CountlyConfig;
-    this.log = createLogger({ console: cfg.logging === true, listener: typeof cfg.logListener === 'function' ? cfg.logListener : undefined });
+    // Every option is read through the config's total readers: a getter or proxy that throws is
+    // an invalid option (warned about by resolveConfig), never an exception in the host.
+    this.log = createLogger(loggerOptionsOf(userConfig));
     this.config = resolveConfig(userConfig, this.log);
-    const clock = cfg.clock ?? systemClock();
+    const clock = adapter<Clock>(readOption(userConfig, 'clock'), ['now', 'setTimeout', 'clearTimeout'], 'clock', this.log) ?? systemClock();
     // Every SDK timer first hands over the records buffered in the current run, so a timer
     // that fires (or a simulated clock advanced in the same run) never overtakes them.
     this.clock = {
@@ -84,9 +86,9 @@ export class CountlyInstance {
       setTimeout: (fn, ms) => clock.setTimeout(() => (this.records.flush(), fn()), ms),
       clearTimeout: (handle) => clock.clearTimeout(handle),
     };
-    this.platform = cfg.platform ?? detectPlatform();
-    this.storage = cfg.storage ?? defaultStorage();
-    this.transport = cfg.transport ?? fetchTransport({ now: () => this.clock.now() });
+    this.platform = adapter<Platform>(readOption(userConfig, 'platform'), ['metrics'], 'platform', this.log) ?? detectPlatform();
+    this.storage = adapter<StorageAdapter>(readOption(userConfig, 'storage'), ['open'], 'storage', this.log) ?? defaultStorage();
+    this.transport = adapter<Transport>(readOption(userConfig, 'transport'), ['send'], 'transport', this.log) ?? fetchTransport({ now: () => this.clock.now() });
     this.instant = createInstantSource(() => this.clock.now());
     this.eventId = createEventIdSource(() => this.clock.now());
     this.writer = new StorageWriter(this.log);
@@ -118,7 +120,7 @@ export class CountlyInstance {
       },
       this.pending,
     );
-    this.log.info('Init', `createCountly, url ${param(this.config.url)}, appKey ${param(this.config.appKey)}, storage ${param(this.storage.kind)}, platform ${param(this.platform.name)}`);
+    this.log.info('Init', `createCountly, url ${param(this.config.url)}, appKey ${param(this.config.appKey)}, storage ${param(read(this.storage, 'kind'))}, platform ${param(read(this.platform, 'name'))}`);
     this.ready = this.boot(cfg).catch((error: unknown) => {
       // Never reject `ready`: a failed boot is logged and the instance stays inert.
       this.log.error('Init', `createCountly, initialization failed: ${String(error)}`);
@@ -144,7 +146,7 @@ export class CountlyInstance {
     }
     if (this.status === 'stopped') return;
     this.writer.attach(this.handle);
-    const boot = readBoot({ config: this.config, log: this.log, platform: this.platform, contents, providedSettings: cfg.behaviorSettings, instant: () => this.instant(), newId: randomId });
+    const boot = readBoot({ config: this.config, log: this.log, platform: this.platform, contents, providedSettings: readOption(cfg, 'behaviorSettings'), instant: () => this.instant(), newId: randomId });
     this.queue = boot.queue;
     this.eventStore = boot.eventStore;
     if (boot.ops.length > 0) this.writer.push([...boot.ops]);
@@ -176,7 +178,7 @@ export class CountlyInstance {
         error: (error: unknown) => this.log.error('Effects', `pipeline, stopped: ${String(error)}`),
       }),
     );
-    const host = { clock: this.clock, log: this.log, inspect: guardInspector(cfg.inspect, this.log), command: (c: Command) => this.commands.next(c), changed: () => this.store.publish() };
+    const host = { clock: this.clock, log: this.log, inspect: guardInspector(readOption(cfg, 'inspect') as CountlyConfig['inspect'], this.log), command: (c: Command) => this.commands.next(c), changed: () => this.store.publish() };
     this.actors.start(features, boot.data, host);
     this.status = 'ready';
     this.cleanups.push(
@@ -293,6 +295,26 @@ export class CountlyInstance {
 }
 
 type Instant = ReturnType<ReturnType<typeof createInstantSource>>;
+
+/** A property of user code, read without throwing. */
+function read(source: object, key: string): unknown {
+  try {
+    return (source as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A user-supplied adapter, if it looks like one (an object with the named methods); else
+ * undefined (the default is used) with a warning. Read without throwing.
+ */
+function adapter<T>(value: unknown, methods: readonly string[], name: string, log: Logger): T | undefined {
+  if (value === undefined || value === null) return undefined;
+  if ((typeof value === 'object' || typeof value === 'function') && methods.every((m) => typeof read(value, m) === 'function')) return value as T;
+  log.warning('Init', `createCountly, "${name}" must be an object with ${methods.join(', ')}(); the default is used`);
+  return undefined;
+}
 
 /** UUID v4 from the platform (`crypto.randomUUID`), looked up at call time. */
 function randomId(): string {
