@@ -15,6 +15,12 @@ export interface Logger {
   info(module: string, message: string): void;
   debug(module: string, message: string): void;
   verbose(module: string, message: string): void;
+  /**
+   * The server's `log` behavior setting (spec: SDK Behavior Settings — developer settings <
+   * behavior settings): `true`/`false` turns console output on/off; `null` gives the
+   * developer's `logging` back. The log listener is the developer's and is not affected.
+   */
+  setConsole(enabled: boolean | null): void;
 }
 
 export interface LoggerOptions {
@@ -286,7 +292,7 @@ export function param(value: unknown): string {
 const asText = (value: unknown): string => (typeof value === 'string' ? value : param(value).slice(1, -1));
 
 export function createLogger(options: LoggerOptions): Logger {
-  const console_ = options.console;
+  let console_ = options.console;
   const listener = options.listener;
   const write = (level: LogLevel, module: string, message: string): void => {
     if (!console_ && !listener) return;
@@ -311,7 +317,12 @@ export function createLogger(options: LoggerOptions): Logger {
     }
   };
   return {
-    enabled: console_ || listener !== undefined,
+    get enabled() {
+      return console_ || listener !== undefined;
+    },
+    setConsole(enabled: boolean | null) {
+      console_ = enabled ?? options.console;
+    },
     log: write,
     error: (m, s) => write('error', m, s),
     warning: (m, s) => write('warning', m, s),

@@ -102,7 +102,7 @@ export interface CountlyConfig {
    * (`FCM` default, `HMS`, `APNS`); `sendTokenAlways` re-sends the stored token at every init.
    */
   push?: { testMode?: 0 | 1 | 2; provider?: string; sendTokenAlways?: boolean };
-  /** `sdk_name` sent with every request. Default `typescript-chartly`. */
+  /** `sdk_name` sent with every request. Default `typescript-chartly-<platform>` (`-node`, `-web`, `-js`), the spec's [language]-[origin]-[platform]. */
   sdkName?: string;
   /** `sdk_version` sent with every request. Default the package version. */
   sdkVersion?: string;

@@ -65,3 +65,24 @@ describe('logger (spec: Logging / Debug Mode 4-row table)', () => {
     expect(param(cyclic)).toBe('[[object Object]]');
   });
 });
+
+describe('setConsole (the server log key)', () => {
+  it('turns console output on and off over the developer setting, and null gives it back', () => {
+    const printed: string[] = [];
+    const original = console.info;
+    console.info = (line: string) => printed.push(line);
+    try {
+      const log = createLogger({ console: false });
+      log.info('M', 'a');
+      log.setConsole(true);
+      expect(log.enabled).toBe(true);
+      log.info('M', 'b');
+      log.setConsole(null);
+      log.info('M', 'c');
+      expect(printed).toEqual(['[info] [Countly] [M] b']);
+      expect(log.enabled).toBe(false);
+    } finally {
+      console.info = original;
+    }
+  });
+});

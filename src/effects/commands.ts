@@ -87,6 +87,12 @@ export type CrashCommand =
     }
   | { type: 'crashes.watch'; enabled: boolean };
 
+/** The server's `log` setting for console output (`null`: the developer's `logging` again). */
+export interface LogConfigureCommand {
+  type: 'log.configure';
+  console: boolean | null;
+}
+
 /** A message for the logger (machines never print). */
 export interface LogCommand {
   type: 'log';
@@ -161,6 +167,7 @@ export type Command =
   | KeyValueCommand
   | TransportCommand
   | LogCommand
+  | LogConfigureCommand
   | BroadcastCommand
   | RecordInternalEventCommand
   | SettingsFetchCommand

@@ -11,7 +11,7 @@ import type { Clock, Platform, StorageAdapter, StorageHandle, Transport } from '
 import { systemClock } from '../adapters/clock.js';
 import { memoryStorage } from '../adapters/storage/memory.js';
 import { fetchTransport } from '../adapters/transport/fetch.js';
-import { loggerOptionsOf, normalizeServerUrl, readOption, resolveConfig, type ResolvedConfig } from '../config.js';
+import { loggerOptionsOf, normalizeServerUrl, readOption, resolveConfig, SDK_NAME, type ResolvedConfig } from '../config.js';
 import { createEventIdSource } from '../domain/ids.js';
 import { RequestQueue } from '../domain/request-queue.js';
 import type { Command } from '../effects/commands.js';
@@ -88,6 +88,9 @@ export class CountlyInstance {
     };
     this.platform = adapter<Platform>(readOption(userConfig, 'platform'), ['metrics'], 'platform', this.log) ?? detectPlatform();
     this.storage = adapter<StorageAdapter>(readOption(userConfig, 'storage'), ['open'], 'storage', this.log) ?? defaultStorage();
+    // spec: SDK Metadata — sdk_name is [language]-[origin]-[platform] (SDK guide l. 297), so
+    // Node and browser traffic can be told apart; a name the developer set is kept as given.
+    if (this.config.sdkName === SDK_NAME) this.config = { ...this.config, sdkName: `${SDK_NAME}-${platformSlug(read(this.platform, 'name'))}` };
     this.transport = adapter<Transport>(readOption(userConfig, 'transport'), ['send'], 'transport', this.log) ?? fetchTransport({ now: () => this.clock.now() });
     this.instant = createInstantSource(() => this.clock.now());
     this.eventId = createEventIdSource(() => this.clock.now());
@@ -295,6 +298,12 @@ export class CountlyInstance {
 }
 
 type Instant = ReturnType<ReturnType<typeof createInstantSource>>;
+
+/** The platform part of `sdk_name`: `node`, `web`, `js` (neutral) or the platform's own name, lower-case. */
+function platformSlug(name: unknown): string {
+  const slug = typeof name === 'string' ? name.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '') : '';
+  return slug === '' ? 'js' : slug;
+}
 
 /** A property of user code, read without throwing. */
 function read(source: object, key: string): unknown {

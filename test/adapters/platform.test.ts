@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { neutralPlatform } from '../../src/adapters/platform/neutral.js';
 import { nodePlatform } from '../../src/adapters/platform/node.js';
@@ -15,6 +16,12 @@ describe('platforms', () => {
     expect(m._device_type).toBe('desktop');
     expect(p.isForeground?.()).toBe(true);
     expect(nodePlatform({ foreground: false, deviceType: 'server' }).metrics()._device_type).toBe('server');
+  });
+
+  it('node platform never reports the host name (often a person\'s name) as _device', () => {
+    const m = nodePlatform().metrics();
+    expect(Object.values(m)).not.toContain(os.hostname());
+    if (m._device !== undefined) expect(m._device).not.toMatch(/^(to be filled|default string)/i);
   });
 
   it('neutral platform works without browser globals', () => {

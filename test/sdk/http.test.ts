@@ -51,7 +51,8 @@ describe('request building on the wire', () => {
     expect(p.hour).toBe(String(d.getHours()));
     expect(p.dow).toBe(String(d.getDay()));
     expect(p.tz).toBe(String(-d.getTimezoneOffset()));
-    expect(p.sdk_name).toBe('typescript-chartly');
+    // spec: SDK Metadata — [language]-[origin]-[platform]; the neutral platform is 'JS'.
+    expect(p.sdk_name).toBe('typescript-chartly-js');
     expect(p.sdk_version).toMatch(/^\d+\.\d+\.\d+$/);
     expect(p.av).toBe('2.1');
     expect(p.t).toBe('1');

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { inspect } from 'node:util';
 import type { Platform } from '../types.js';
@@ -113,6 +114,27 @@ export function nodeUncaughtErrors(
 }
 
 /**
+ * `_device` is the hardware model where the system tells it without running a program (Linux
+ * DMI `product_name`), otherwise absent. Never the host name: a host name is often a person's
+ * name ("janes-macbook"), which analytics must not collect. Read once.
+ */
+let model: { _device?: string } | null = null;
+function deviceModel(): { _device?: string } {
+  if (model) return model;
+  model = {};
+  if (os.platform() === 'linux') {
+    try {
+      const name = readFileSync('/sys/devices/virtual/dmi/id/product_name', 'utf8').trim();
+      // Firmware placeholders are no model.
+      if (name !== '' && !/^(to be filled|default string|system product name|not specified|none)/i.test(name)) model = { _device: name.slice(0, 100) };
+    } catch {
+      // No DMI (containers, ARM boards): no model.
+    }
+  }
+  return model;
+}
+
+/**
  * The Node.js platform: metrics from `node:os` and `Intl`. Node has no UI lifecycle; hosts
  * forward foreground/background with `countly.lifecycle` when they have one.
  */
@@ -123,7 +145,7 @@ export function nodePlatform(options: NodePlatformOptions = {}): Platform {
       const metrics: Record<string, string> = {
         _os: os.type() === 'Darwin' ? 'macOS' : os.type() === 'Windows_NT' ? 'Windows' : os.type(),
         _os_version: os.release(),
-        _device: os.hostname(),
+        ...deviceModel(),
         _device_type: options.deviceType ?? 'desktop',
         _locale: Intl.DateTimeFormat().resolvedOptions().locale,
       };

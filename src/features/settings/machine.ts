@@ -44,7 +44,7 @@ export type SettingsEvent =
   | { type: 'settings.fetchFailed'; reason: string }
   | Extract<Broadcast, { type: 'identity.changed' }>;
 
-export type SettingsCommand = Extract<Command, { type: 'settings.fetch' } | { type: 'storage.set' } | { type: 'broadcast' } | { type: 'log' }>;
+export type SettingsCommand = Extract<Command, { type: 'settings.fetch' } | { type: 'storage.set' } | { type: 'broadcast' } | { type: 'log' } | { type: 'log.configure' }>;
 
 export const settingsListensTo: readonly Broadcast['type'][] = Object.freeze(['identity.changed'] as const);
 
@@ -77,7 +77,10 @@ export const settingsMachine = setup({
   actions: {
     announceInitial: enqueueActions(({ context, enqueue }) => {
       if (Object.keys(context.settings).length > 0) {
-        enqueue.emit({ type: 'broadcast', event: { type: 'settings.updated', settings: typedSettings(context.settings).settings } });
+        const settings = typedSettings(context.settings).settings;
+        // spec: `log` — the server turns console logging on or off.
+        if (settings.log !== undefined) enqueue.emit({ type: 'log.configure', console: settings.log });
+        enqueue.emit({ type: 'broadcast', event: { type: 'settings.updated', settings } });
       }
     }),
     requestFetch: emit({ type: 'settings.fetch' } as const),
@@ -101,7 +104,10 @@ export const settingsMachine = setup({
         }
       }
       enqueue.emit({ type: 'storage.set', key: SETTINGS_KEY, value: context.settings });
-      enqueue.emit({ type: 'broadcast', event: { type: 'settings.updated', settings: typedSettings(context.settings).settings } });
+      const settings = typedSettings(context.settings).settings;
+      // spec: `log` — the server turns console logging on or off; without the key, the developer's choice.
+      enqueue.emit({ type: 'log.configure', console: settings.log ?? null });
+      enqueue.emit({ type: 'broadcast', event: { type: 'settings.updated', settings } });
     }),
     recordFailure: assign({
       failed: ({ context }) => context.failed + 1,

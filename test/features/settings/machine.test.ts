@@ -36,6 +36,7 @@ describe('settings machine', () => {
     const merged = { eqs: 5, sui: 10, scui: 1 };
     expect(commands).toEqual([
       { type: 'storage.set', key: 'behaviorSettings', value: merged },
+      { type: 'log.configure', console: null },
       { type: 'broadcast', event: { type: 'settings.updated', settings: merged } },
     ]);
     commands.length = 0;
@@ -197,5 +198,25 @@ describe('settings machine', () => {
         }
       }),
     );
+  });
+
+  it("applies the server's log key to console output: at boot, on download, and gives the developer's choice back when it goes", () => {
+    const boot = run({ settings: { log: true } });
+    expect(boot.commands[0]).toEqual({ type: 'log.configure', console: true });
+    boot.commands.length = 0;
+    boot.actor.send({ type: 'settings.fetched', settings: { log: false } });
+    expect(boot.commands).toContainEqual({ type: 'log.configure', console: false });
+    const plain = run();
+    plain.commands.length = 0;
+    plain.actor.send({ type: 'settings.fetched', settings: { sui: 5 } });
+    expect(plain.commands).toContainEqual({ type: 'log.configure', console: null });
+  });
+
+  it('warns once about each invalid key of a download, and keeps it out of the typed settings', () => {
+    const { actor, commands } = run();
+    commands.length = 0;
+    actor.send({ type: 'settings.fetched', settings: { sui: 'x', rqs: 5 } });
+    expect(commands.filter((c) => c.type === 'log')).toEqual([{ type: 'log', level: 'warning', module: 'BehaviorSettings', message: 'settings, invalid sui [x] ignored' }]);
+    expect(commands).toContainEqual({ type: 'broadcast', event: { type: 'settings.updated', settings: { rqs: 5 } } });
   });
 });
