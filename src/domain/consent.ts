@@ -4,6 +4,7 @@
  * internal event. No logging here: resolvers return what they could not use.
  */
 import type { ResolvedConfig } from '../config.js';
+import type { BehaviorSettings } from './behavior-settings.js';
 import { ConsentFeatures, type ConsentFeature, type ConsentState } from './types.js';
 
 /** Every feature set to `given`, in wire order. */
@@ -45,7 +46,7 @@ export function consentParam(state: ConsentState): string {
 }
 
 /** spec: SDK Behavior Settings > cr — the server can only turn consent enforcement on. */
-export function requiresConsent(config: Pick<ResolvedConfig, 'requiresConsent'>, settings: Record<string, unknown> = {}): boolean {
+export function requiresConsent(config: Pick<ResolvedConfig, 'requiresConsent'>, settings: BehaviorSettings = {}): boolean {
   return config.requiresConsent || settings.cr === true;
 }
 
@@ -53,7 +54,7 @@ export function requiresConsent(config: Pick<ResolvedConfig, 'requiresConsent'>,
  * The consent state every feature starts with: all given when consent is not required;
  * otherwise only the config's `consent` list (spec: setConsentEnabled).
  */
-export function initialConsent(config: Pick<ResolvedConfig, 'requiresConsent' | 'consent'>, settings: Record<string, unknown> = {}): ConsentState {
+export function initialConsent(config: Pick<ResolvedConfig, 'requiresConsent' | 'consent'>, settings: BehaviorSettings = {}): ConsentState {
   if (!requiresConsent(config, settings)) return allConsent(true);
   return withConsent(allConsent(false), config.consent, true);
 }

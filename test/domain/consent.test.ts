@@ -52,7 +52,8 @@ describe('consent domain', () => {
     expect(givenFeatures(initialConsent({ requiresConsent: true, consent: ['views', 'push'] }))).toEqual(['views', 'push']);
     expect(givenFeatures(initialConsent({ requiresConsent: false, consent: ['views'] }, { cr: true }))).toEqual(['views']);
     expect(requiresConsent({ requiresConsent: true }, { cr: false })).toBe(true);
-    expect(requiresConsent({ requiresConsent: false }, { cr: 'yes' })).toBe(false);
+    expect(requiresConsent({ requiresConsent: false }, { cr: false })).toBe(false);
+    expect(requiresConsent({ requiresConsent: false }, {})).toBe(false);
   });
 
   it('resolves features and groups, reporting unknown names', () => {

@@ -173,7 +173,7 @@ export function createHarness(options: HarnessOptions = {}) {
       flushBuffer();
       if (holds.size === 0) sent.push(...queue.splice(0));
     },
-    /** Lets same-tick timers (the consent coalescing) fire. */
+    /** Moves the simulated clock (session update ticks, pauses). */
     tick(ms = 0): void {
       clock.advance(ms);
     },

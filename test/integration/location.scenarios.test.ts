@@ -131,18 +131,19 @@ describe('location scenarios over HTTP (spec: Recording Location > Test scenario
 });
 
 describe('identity and consent on the wire', () => {
-  it('consent: one consent request with the full state per tick; location erased when its consent goes', async () => {
-    const { countly, clock } = await sdk({ requiresConsent: true, consent: ['location'], location: { gps: GPS } });
+  it('consent: one consent request with the full state per change call, in call order; location erased when its consent goes', async () => {
+    const { countly } = await sdk({ requiresConsent: true, consent: ['location'], location: { gps: GPS } });
     countly.consent.give(['sessions', 'events']);
-    countly.consent.remove('views');
-    clock.advance(0);
+    countly.consent.remove('views'); // changes nothing: no request
     countly.consent.remove('location');
     await countly.queue.flush();
     const consents = local.server.received.filter((r) => r.params.consent !== undefined).map((r) => JSON.parse(r.params.consent!) as Record<string, boolean>);
-    expect(consents).toHaveLength(2);
+    // The state at init, then one per effective change.
+    expect(consents).toHaveLength(3);
     expect(Object.keys(consents[0]!)).toHaveLength(17);
-    expect(consents[0]).toMatchObject({ location: true, sessions: true, events: true, views: false });
-    expect(consents[1]).toMatchObject({ location: false, sessions: true, events: true });
+    expect(consents[0]).toMatchObject({ location: true, sessions: false, events: false, views: false });
+    expect(consents[1]).toMatchObject({ location: true, sessions: true, events: true, views: false });
+    expect(consents[2]).toMatchObject({ location: false, sessions: true, events: true });
     expect(sequence(local.server.received)).toContain('location(location=)');
   });
 

@@ -9,8 +9,8 @@
  * during the pause, which restarts the pause) → `watching`.
  */
 import { assign, enqueueActions, setup } from 'xstate';
+import type { BehaviorSettings } from '../../domain/behavior-settings.js';
 import type { Broadcast, Command, EffectResult } from '../../effects/commands.js';
-import { param } from '../../log.js';
 import { classifyResult } from '../../domain/response.js';
 
 /** The server-configurable backoff settings (spec: SDK Behavior Settings). */
@@ -48,8 +48,8 @@ export interface BackoffInput {
   enabled: boolean;
   /** The request queue limit the queue load check divides by. */
   maxQueueSize: number;
-  /** Stored behavior settings; missing keys take the defaults. */
-  settings?: Partial<BackoffSettings>;
+  /** Behavior settings known at boot, decoded; missing keys take the defaults. */
+  settings?: BehaviorSettings;
   /** Counters kept from an earlier run (the health check persists them). */
   counters?: Partial<BackoffCounters>;
 }
@@ -71,7 +71,7 @@ type Succeeded = Extract<EffectResult, { type: 'transport.succeeded' }>;
 
 export type BackoffEvent =
   | Succeeded
-  /** Behavior settings changed: the `bom*` keys (and `rqs`) are read, the rest ignored. */
+  /** Behavior settings changed (decoded): the `bom*` keys (and `rqs`) are read, the rest ignored. */
   | Extract<Broadcast, { type: 'settings.updated' }>
   /** The health check delivered its report: start counting again. */
   | { type: 'backoff.resetCounters' };
@@ -85,38 +85,22 @@ const MODULE = 'Backoff';
 const DEFAULT_MAX_QUEUE_SIZE = 1000;
 const HOUR_MS = 3_600_000;
 
-const isPositive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
-const isShare = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1;
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const KEYS = Object.keys(DEFAULT_BACKOFF_SETTINGS) as (keyof BackoffSettings)[];
 
-/** How each setting is validated; an invalid value keeps the current one. */
-const VALIDATORS: { readonly [K in keyof BackoffSettings]: (v: unknown) => v is BackoffSettings[K] } = {
-  bom: (v): v is boolean => typeof v === 'boolean',
-  bom_at: isPositive,
-  bom_rqp: isShare,
-  bom_ra: isPositive,
-  bom_d: isPositive,
-};
-const KEYS = Object.keys(VALIDATORS) as (keyof BackoffSettings)[];
-
-/** Reads the valid `bom*` keys; returns them with the names of the rejected ones. */
-export function readBackoffSettings(raw: Record<string, unknown>): {
-  settings: Partial<BackoffSettings>;
-  rejected: (keyof BackoffSettings)[];
-} {
-  const settings: Partial<BackoffSettings> = {};
-  const rejected: (keyof BackoffSettings)[] = [];
-  for (const key of KEYS) {
-    if (!(key in raw)) continue;
-    const value = raw[key];
-    if (VALIDATORS[key](value)) (settings as Record<string, unknown>)[key] = value;
-    else rejected.push(key);
-  }
-  return { settings, rejected };
+/**
+ * The `bom*` keys the settings carry. They arrive decoded (spec: SDK Behavior Settings —
+ * `bom` a boolean, `bom_at`/`bom_ra`/`bom_d` > 0, `bom_rqp` in (0, 1]): the decoder dropped
+ * and warned about invalid values, so an absent key keeps the current value.
+ */
+export function readBackoffSettings(settings: BehaviorSettings): Partial<BackoffSettings> {
+  const out: Partial<BackoffSettings> = {};
+  for (const key of KEYS) if (settings[key] !== undefined) (out as Record<string, unknown>)[key] = settings[key];
+  return out;
 }
 
 export function initialBackoffContext(input: BackoffInput): BackoffContext {
-  const { settings } = readBackoffSettings({ ...(input.settings ?? {}) });
+  const settings = readBackoffSettings(input.settings ?? {});
   const total = isCount(input.counters?.total) ? input.counters.total : 0;
   const maxConsecutive = isCount(input.counters?.maxConsecutive) ? Math.min(input.counters.maxConsecutive, total) : 0;
   return {
@@ -161,7 +145,7 @@ export const backoffMachine = setup({
     triggers: ({ context, event }) => event.type === 'transport.succeeded' && shouldBackOff(context, event),
     isEvaluated: ({ context, event }) => event.type === 'transport.succeeded' && evaluated(context, event),
     turnsOff: ({ context, event }) =>
-      event.type === 'settings.updated' && readBackoffSettings(event.settings).settings.bom === false && context.settings.bom,
+      event.type === 'settings.updated' && event.settings.bom === false && context.settings.bom,
   },
   actions: {
     /** Health check: logBackoffRequest. `cbom` is kept up to date at once, so cbom ≤ bom always. */
@@ -191,30 +175,13 @@ export const backoffMachine = setup({
       enqueue.assign({ untilMs: null });
       enqueue.emit({ type: 'broadcast', event: { type: 'backoff.ended' } });
     }),
-    applySettings: enqueueActions(({ context, event, enqueue }) => {
-      const raw = (event as { settings: Record<string, unknown> }).settings;
-      const { settings, rejected } = readBackoffSettings(raw);
-      for (const key of rejected) {
-        enqueue.emit({
-          type: 'log',
-          level: 'warning',
-          module: MODULE,
-          message: `settings, invalid ${key} ${param(raw[key])} ignored, keeping ${param(context.settings[key])}`,
-        });
-      }
-      let maxQueueSize = context.maxQueueSize;
-      // rqs is the request queue size the load check divides by (spec: SDK Behavior Settings).
-      if ('rqs' in raw) {
-        if (Number.isInteger(raw.rqs) && (raw.rqs as number) > 0) maxQueueSize = raw.rqs as number;
-        else
-          enqueue.emit({
-            type: 'log',
-            level: 'warning',
-            module: MODULE,
-            message: `settings, invalid rqs ${param(raw.rqs)} ignored, keeping ${param(context.maxQueueSize)}`,
-          });
-      }
-      enqueue.assign({ settings: { ...context.settings, ...settings }, maxQueueSize });
+    applySettings: assign(({ context, event }) => {
+      if (event.type !== 'settings.updated') return {};
+      return {
+        settings: { ...context.settings, ...readBackoffSettings(event.settings) },
+        // rqs is the request queue size the load check divides by (spec: SDK Behavior Settings).
+        maxQueueSize: event.settings.rqs ?? context.maxQueueSize,
+      };
     }),
     resetCounters: assign({ total: 0, consecutive: 0, maxConsecutive: 0 }),
   },

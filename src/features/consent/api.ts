@@ -72,7 +72,10 @@ export function createConsentApi(ctx: Ctx): Countly['consent'] {
         return false;
       }
       const { required, given, groups } = view(ctx);
-      return checkConsent(given, required, feature, groups);
+      const result = checkConsent(given, required, feature, groups);
+      // spec: Logging — every call a developer can make logs what is called (line 194).
+      log.info(MODULE, `get, consent for ${param(feature)} is ${param(result)}`);
+      return result;
     },
     set(features, given) {
       if (typeof given !== 'boolean') {
@@ -108,7 +111,9 @@ export function createConsentApi(ctx: Ctx): Countly['consent'] {
     },
     checkAll() {
       const { required, given } = view(ctx);
-      return checkAllConsent(given, required);
+      const result = checkAllConsent(given, required);
+      log.info(MODULE, `checkAll, every feature has consent: ${param(result)}`);
+      return result;
     },
   };
 }

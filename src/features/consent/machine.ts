@@ -9,14 +9,17 @@
  * `consent.changing { before, after }` while the old state still holds (views stop and the
  * session ends while they may still send), then `consent.changed { before, after }`.
  *
- * The server learns the FULL state of all features in one `consent=` request. Rapid
- * changes coalesce (spec: "Multiple rapid consent changes may be coalesced"): a change
- * moves the machine to `pending`, and the request leaves after the named 0-ms delay
- * `consentFlush` — so every change made in the same tick (same task) ends up in one
- * request with the state at its end. A `queue.flush()` (`flush.requested`) or a device-ID
- * change (`identity.changing`, so the request goes under the old ID) emits it at once.
- * With `requiresConsent` the state at init is announced the same way (coalescing with calls
- * made right after init).
+ * The server learns the FULL state of all features in one `consent=` request, queued in the
+ * same step as the change, between the two phases: after everything the old state let the
+ * features queue (`consent.changing`), before anything the new state lets them queue
+ * (`consent.changed` begins a session; later calls record events). Requests go out in
+ * historical order (spec: Request Queue, line 317); coalescing rapid changes is only a
+ * "may" (spec: User Consent > Networking and Params, line 4390), and
+ * a request held back to coalesce would let data recorded after the change overtake it. So
+ * one call that changes the state is one request; a call naming several features is one.
+ * With `requiresConsent` the state at init is announced at boot, before any feature queues.
+ *
+ * States: `booting` (the init announcement) → `ready`.
  *
  * A device-ID change without merge removes all consent WITHOUT a consent request (spec:
  * ConsentChangeSource.DeviceIDChangedNotMerged). Consent is never persisted (spec: the host
@@ -24,6 +27,7 @@
  */
 import { enqueueActions, setup } from 'xstate';
 import type { ResolvedConfig } from '../../config.js';
+import type { BehaviorSettings } from '../../domain/behavior-settings.js';
 import {
   allConsent,
   consentParam,
@@ -51,8 +55,6 @@ export interface ConsentContext {
   /** What the app asked for; becomes effective when consent is (or gets) required. */
   requested: ConsentState;
   groups: Record<string, ConsentFeature[]>;
-  /** The moment of the last change waiting for its `consent=` request, if known. */
-  pendingAt: Instant | null;
   /** `consent=` requests queued since boot. */
   requests: number;
 }
@@ -66,18 +68,17 @@ export type ConsentEvent =
   | { type: 'consent.removeAll'; at: Instant }
   | { type: 'consent.createGroup'; name: string; features: string[] }
   | { type: 'consent.setGroup'; name: string; given: boolean; at: Instant }
-  | WithOptionalAt<Extract<Broadcast, { type: 'identity.changing' | 'settings.updated' }>>
-  | Extract<Broadcast, { type: 'flush.requested' }>;
+  | WithOptionalAt<Extract<Broadcast, { type: 'identity.changing' | 'settings.updated' }>>;
 
 export type ConsentCommand = Extract<Command, { type: 'request.enqueue' | 'broadcast' | 'log' }>;
 
 /** The broadcasts the router must deliver to the consent machine. */
-export const consentListensTo: readonly Broadcast['type'][] = Object.freeze(['identity.changing', 'settings.updated', 'flush.requested'] as const);
+export const consentListensTo: readonly Broadcast['type'][] = Object.freeze(['identity.changing', 'settings.updated'] as const);
 
 const MODULE = 'Consent';
 
 /** The consent input from the resolved config and the behavior settings known at boot. */
-export function consentInputFrom(config: ResolvedConfig, boot: { settings?: Record<string, unknown> } = {}): ConsentInput {
+export function consentInputFrom(config: ResolvedConfig, boot: { settings?: BehaviorSettings } = {}): ConsentInput {
   return { required: requiresConsent(config, boot.settings), given: [...config.consent] };
 }
 
@@ -88,12 +89,28 @@ export function initialConsentContext(input: ConsentInput): ConsentContext {
     given: input.required ? requested : allConsent(true),
     requested,
     groups: {},
-    pendingAt: null,
     requests: 0,
   };
 }
 
 const log = (level: 'warning' | 'info' | 'debug', message: string): ConsentCommand => ({ type: 'log', level, module: MODULE, message });
+
+/** spec: User Consent > Networking and Params — the full state of every feature, to `/i`. */
+const consentRequest = (given: ConsentState, at?: Instant): ConsentCommand => ({
+  type: 'request.enqueue',
+  params: { consent: consentParam(given) },
+  ...(at ? { at } : {}),
+});
+
+/** The two phases of a change (spec: "Two-phase consent notification"). */
+const changing = (before: ConsentState, after: ConsentState, at?: Instant): ConsentCommand => ({
+  type: 'broadcast',
+  event: { type: 'consent.changing', before, after, ...(at ? { at } : {}) },
+});
+const changed = (before: ConsentState, after: ConsentState, at?: Instant): ConsentCommand => ({
+  type: 'broadcast',
+  event: { type: 'consent.changed', before, after, ...(at ? { at } : {}) },
+});
 
 /** What a change event asks for: the features, their new value, and the public function's name. */
 function changeOf(context: ConsentContext, event: ConsentEvent): { fn: string; names: string[]; given: boolean; at?: Instant } | null {
@@ -120,19 +137,8 @@ export const consentMachine = setup({
     input: {} as ConsentInput,
     emitted: {} as ConsentCommand,
   },
-  delays: {
-    // Same tick: everything changed before the timer fires shares one request.
-    consentFlush: 0,
-  },
   guards: {
     announcesAtInit: ({ context }) => context.required,
-    /** The change alters the effective state (so it is told and sent). */
-    changesState: ({ context, event }) => {
-      const change = changeOf(context, event);
-      if (!change || !context.required) return false;
-      const { features } = resolveFeatures(change.names, context.groups);
-      return !sameConsent(context.given, withConsent(context.given, features, change.given));
-    },
     unknownGroup: ({ context, event }) => event.type === 'consent.setGroup' && !Object.hasOwn(context.groups, event.name),
     /** `cr: true` from the server while consent is not yet required. */
     turnsRequired: ({ context, event }) => event.type === 'settings.updated' && event.settings.cr === true && !context.required,
@@ -140,7 +146,7 @@ export const consentMachine = setup({
   actions: {
     /**
      * Applies a change: unknown names are warned about; the state is recorded; an effective
-     * change is told in two phases. Whether a request follows is the transition's target.
+     * change is told in two phases with its `consent=` request between them.
      */
     applyChange: enqueueActions(({ context, event, enqueue }) => {
       const change = changeOf(context, event);
@@ -162,19 +168,15 @@ export const consentMachine = setup({
         if (features.length > 0) enqueue.emit(log('debug', `${change.fn}, nothing changes for ${param(features)}`));
         return;
       }
-      const at = change.at;
-      enqueue.emit({ type: 'broadcast', event: { type: 'consent.changing', before, after, ...(at ? { at } : {}) } });
-      enqueue.assign({ requested, given: after, pendingAt: at ?? context.pendingAt });
-      enqueue.emit({ type: 'broadcast', event: { type: 'consent.changed', before, after, ...(at ? { at } : {}) } });
+      enqueue.emit(changing(before, after, change.at));
+      enqueue.assign({ requested, given: after, requests: context.requests + 1 });
+      enqueue.emit(consentRequest(after, change.at));
+      enqueue.emit(changed(before, after, change.at));
     }),
-    /** The one `consent=` request for everything changed since the last one: the full state. */
-    sendRequest: enqueueActions(({ context, enqueue }) => {
-      enqueue.emit({
-        type: 'request.enqueue',
-        params: { consent: consentParam(context.given) },
-        ...(context.pendingAt ? { at: context.pendingAt } : {}),
-      });
-      enqueue.assign({ pendingAt: null, requests: context.requests + 1 });
+    /** spec: setRequiresConsent — the state at init, announced at boot. */
+    announce: enqueueActions(({ context, enqueue }) => {
+      enqueue.emit(consentRequest(context.given));
+      enqueue.assign({ requests: context.requests + 1 });
     }),
     createGroup: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'consent.createGroup') return;
@@ -208,20 +210,21 @@ export const consentMachine = setup({
       enqueue.assign({ requested: allConsent(false) });
       if (sameConsent(before, after)) return;
       const at = 'at' in event ? event.at : undefined;
-      enqueue.emit({ type: 'broadcast', event: { type: 'consent.changing', before, after, ...(at ? { at } : {}) } });
+      enqueue.emit(changing(before, after, at));
       enqueue.assign({ given: after });
-      enqueue.emit({ type: 'broadcast', event: { type: 'consent.changed', before, after, ...(at ? { at } : {}) } });
+      enqueue.emit(changed(before, after, at));
     }),
     /** spec: SDK Behavior Settings > cr — enforce consent as if configured; what was asked for applies. */
     turnRequired: enqueueActions(({ context, enqueue }) => {
       enqueue.emit(log('info', 'settings, the server requires consent (cr); features without consent stop'));
       const before = context.given;
       const after = context.requested;
-      enqueue.assign({ required: true });
-      if (sameConsent(before, after)) return;
-      enqueue.emit({ type: 'broadcast', event: { type: 'consent.changing', before, after } });
-      enqueue.assign({ given: after });
-      enqueue.emit({ type: 'broadcast', event: { type: 'consent.changed', before, after } });
+      const changes = !sameConsent(before, after);
+      enqueue.assign({ required: true, given: after, requests: context.requests + 1 });
+      // The server learns the state it now enforces, whether or not it changes anything here.
+      if (changes) enqueue.emit(changing(before, after));
+      enqueue.emit(consentRequest(after));
+      if (changes) enqueue.emit(changed(before, after));
     }),
   },
 }).createMachine({
@@ -233,36 +236,17 @@ export const consentMachine = setup({
   },
   states: {
     booting: {
-      always: [{ guard: 'announcesAtInit', target: 'pending' }, { target: 'idle' }],
+      always: [{ guard: 'announcesAtInit', target: 'ready', actions: 'announce' }, { target: 'ready' }],
     },
-    idle: {
-      on: {
-        'consent.give': [{ guard: 'changesState', target: 'pending', actions: 'applyChange' }, { actions: 'applyChange' }],
-        'consent.remove': [{ guard: 'changesState', target: 'pending', actions: 'applyChange' }, { actions: 'applyChange' }],
-        'consent.giveAll': [{ guard: 'changesState', target: 'pending', actions: 'applyChange' }, { actions: 'applyChange' }],
-        'consent.removeAll': [{ guard: 'changesState', target: 'pending', actions: 'applyChange' }, { actions: 'applyChange' }],
-        'consent.setGroup': [
-          { guard: 'unknownGroup', actions: 'warnUnknownGroup' },
-          { guard: 'changesState', target: 'pending', actions: 'applyChange' },
-          { actions: 'applyChange' },
-        ],
-        'identity.changing': { actions: 'clearForNewIdentity' },
-        'settings.updated': { guard: 'turnsRequired', target: 'pending', actions: 'turnRequired' },
-      },
-    },
-    /** A `consent=` request is owed; it leaves after `consentFlush` with the state then. */
-    pending: {
-      after: { consentFlush: { target: 'idle', actions: 'sendRequest' } },
+    ready: {
       on: {
         'consent.give': { actions: 'applyChange' },
         'consent.remove': { actions: 'applyChange' },
         'consent.giveAll': { actions: 'applyChange' },
         'consent.removeAll': { actions: 'applyChange' },
         'consent.setGroup': [{ guard: 'unknownGroup', actions: 'warnUnknownGroup' }, { actions: 'applyChange' }],
-        // The owed request belongs to the old ID: it leaves before the consent is cleared.
-        'identity.changing': { target: 'idle', actions: ['sendRequest', 'clearForNewIdentity'] },
-        'flush.requested': { target: 'idle', actions: 'sendRequest' },
-        // No `settings.updated` here: a request is owed only while consent is already required.
+        'identity.changing': { actions: 'clearForNewIdentity' },
+        'settings.updated': { guard: 'turnsRequired', actions: 'turnRequired' },
       },
     },
   },

@@ -43,10 +43,15 @@ export function createDeviceIdApi(ctx: Ctx): Countly['deviceId'] {
   };
   return {
     get() {
-      return current(ctx)?.deviceId ?? ctx.state().deviceId ?? '';
+      const id = current(ctx)?.deviceId ?? ctx.state().deviceId ?? '';
+      // spec: Logging — every call a developer can make logs what is called (line 194).
+      log.info(MODULE, `get, the device ID is ${param(id)}`);
+      return id;
     },
     type() {
-      return current(ctx)?.deviceIdType ?? ctx.state().deviceIdType ?? expectedType(ctx);
+      const type = current(ctx)?.deviceIdType ?? ctx.state().deviceIdType ?? expectedType(ctx);
+      log.info(MODULE, `type, the device ID type is ${param(type)}`);
+      return type;
     },
     set(id: string) {
       change('set', id);

@@ -5,8 +5,9 @@
  * `lifecycle.background`; it broadcasts `app.visible` only on 0→1 and `app.hidden`
  * only on 1→0, so every feature hears the same, balanced story.
  *
- * One rule for an unbalanced background (more backgrounds than foregrounds): ignored with a
- * warning.
+ * One rule for an unbalanced background (more backgrounds than foregrounds): ignored with an
+ * error log (spec: Automatic Session Tracking > Precautions — "Unbalanced lifecycle calls
+ * (counter going negative) should be ignored with an error log").
  *
  * States: `visible` (count ≥ 1) ⇄ `hidden` (count 0). The foreground at boot counts as one
  * visible component (read once by the runtime).
@@ -48,9 +49,9 @@ export const lifecycleMachine = setup({
     announceHidden: enqueueActions(({ event, enqueue }) => {
       enqueue.emit({ type: 'broadcast', event: { type: 'app.hidden', at: event.at } });
     }),
-    warnUnbalanced: emit({
+    refuseUnbalanced: emit({
       type: 'log',
-      level: 'warning',
+      level: 'error',
       module: 'Lifecycle',
       message: 'background, the app went to the background more often than to the foreground; call ignored',
     } as const),
@@ -75,7 +76,7 @@ export const lifecycleMachine = setup({
     hidden: {
       on: {
         'lifecycle.foreground': { target: 'visible', actions: ['countUp', 'announceVisible'] },
-        'lifecycle.background': { actions: 'warnUnbalanced' },
+        'lifecycle.background': { actions: 'refuseUnbalanced' },
       },
     },
   },

@@ -23,10 +23,10 @@
  */
 import { enqueueActions, setup } from 'xstate';
 import type { LocationInput as LocationValues, ResolvedConfig } from '../../config.js';
+import type { BehaviorSettings } from '../../domain/behavior-settings.js';
 import { initialConsent } from '../../domain/consent.js';
 import type { ConsentState, Instant } from '../../domain/types.js';
 import type { Broadcast, Command } from '../../effects/commands.js';
-import { param } from '../../log.js';
 
 export type { LocationValues };
 
@@ -36,8 +36,8 @@ export interface LocationMachineInput {
   consent: ConsentState;
   /** Automatic sessions (not manual, not hybrid). */
   automaticSessions: boolean;
-  /** Behavior settings known at boot (`lt`, `st`, `tracking`). */
-  settings?: Record<string, unknown>;
+  /** Behavior settings known at boot, decoded (`lt`, `st`, `tracking`). */
+  settings?: BehaviorSettings;
 }
 
 export interface LocationContext {
@@ -80,7 +80,7 @@ const MODULE = 'Location';
 export function locationInputFrom(
   config: ResolvedConfig,
   consent: ConsentState = initialConsent(config),
-  boot: { settings?: Record<string, unknown> } = {},
+  boot: { settings?: BehaviorSettings } = {},
 ): LocationMachineInput {
   return {
     location: config.location === false ? false : config.location ? { ...config.location } : undefined,
@@ -90,8 +90,6 @@ export function locationInputFrom(
   };
 }
 
-const bool = (value: unknown, fallback: boolean): boolean => (typeof value === 'boolean' ? value : fallback);
-
 export function initialLocationContext(input: LocationMachineInput): LocationContext {
   const settings = input.settings ?? {};
   const context: LocationContext = {
@@ -100,9 +98,9 @@ export function initialLocationContext(input: LocationMachineInput): LocationCon
     consent: { location: input.consent.location, sessions: input.consent.sessions },
     automaticSessions: input.automaticSessions,
     sessionRunning: false,
-    lt: bool(settings.lt, true),
-    st: bool(settings.st, true),
-    tracking: bool(settings.tracking, true),
+    lt: settings.lt ?? true,
+    st: settings.st ?? true,
+    tracking: settings.tracking ?? true,
     params: {},
   };
   return { ...context, params: beginSessionLocation(context) };
@@ -222,8 +220,9 @@ export const locationMachine = setup({
     }),
     applySettings: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'settings.updated') return;
+      // Decoded settings: a key is absent, or a valid boolean (the decoder warned about the rest).
       const s = event.settings;
-      const next: LocationContext = { ...context, lt: bool(s.lt, context.lt), st: bool(s.st, context.st), tracking: bool(s.tracking, context.tracking) };
+      const next: LocationContext = { ...context, lt: s.lt ?? context.lt, st: s.st ?? context.st, tracking: s.tracking ?? context.tracking };
       enqueue.assign({ lt: next.lt, st: next.st, tracking: next.tracking });
       announce(next, enqueue);
     }),

@@ -2,19 +2,25 @@
  * Sessions (spec: Sessions): `begin_session`, periodic `session_duration` updates and
  * `end_session`, in three modes.
  *
- * - automatic (default): a counter of visible components fed by `app.visible` /
- *   `app.hidden`; a session begins only on 0→1 and ends only on 1→0. The platform's
- *   foreground state at init counts as one visible component, so init in the foreground
- *   begins at once. Updates every `sessionUpdateInterval` seconds.
+ * - automatic (default): `app.visible` begins a session, `app.hidden` ends it. The lifecycle
+ *   machine counts visible components and broadcasts those only on 0→1 and 1→0 (spec:
+ *   Automatic Session Tracking; an unbalanced background is refused there, once). Init in
+ *   the foreground begins at once. Updates every `sessionUpdateInterval` seconds.
  * - manual (`manualSessions: true`): only `session.begin/update/end` from the API.
  * - hybrid (`manualSessions: 'hybrid'`): manual begin/end, automatic updates.
+ *
+ * A device-ID change without merge (`identity.changing`) ends a running session in every
+ * mode, so it is queued under the old ID; an automatic session begins again under the new ID
+ * (`identity.changed`), a manual or hybrid one waits for the developer's `begin()` (see
+ * docs/sessions.md).
  *
  * States: `idle` ⇄ `running` (`running.timed` re-enters itself on every update tick,
  * `running.untimed` in manual mode). Every request is a `request.enqueue` command; a begin's
  * carries `metrics: true` (the queue effect adds the device metrics, read at that moment) and
- * also broadcasts `session.began`, an end `session.ended`. Right before every `end_session`
- * the machine broadcasts `session.ending`, so the session's pending events are queued
- * first, whatever ends it (`end()`, the background, consent, a device ID, `st: false`).
+ * also broadcasts `session.began`, an end `session.ended`. Right before every session request
+ * it broadcasts `session.beginning` / `session.updating` / `session.ending`, so the events
+ * recorded before it are queued first, whatever causes it (a call, the lifecycle, a tick,
+ * consent, a device ID, `st: false`).
  *
  * `sessions.*` calls the mode does not allow are refused once, at the root; `idle` and
  * `running` handle only the calls their mode allows, so each log message has one call site.
@@ -25,9 +31,9 @@
  */
 import { and, assign, enqueueActions, setup } from 'xstate';
 import type { ResolvedConfig } from '../../config.js';
+import type { BehaviorSettings } from '../../domain/behavior-settings.js';
 import type { ConsentState, Instant, PlatformFacts } from '../../domain/types.js';
 import type { Broadcast, Command } from '../../effects/commands.js';
-import { param } from '../../log.js';
 
 export type SessionMode = 'automatic' | 'manual' | 'hybrid';
 
@@ -35,15 +41,15 @@ export interface SessionInput {
   mode: SessionMode;
   /** Seconds between automatic updates (spec: default 60, minimum 1). */
   updateIntervalSeconds: number;
-  /** Whether the app is in the foreground at init (one visible component). */
+  /** Whether the app is in the foreground at init. */
   foreground: boolean;
   /** When the SDK started: the time of a session begun at init. Without it nothing begins at init. */
   startedAt: Instant | null;
   consent: ConsentState;
   /** Location params for the first `begin_session` (later ones come from `location.changed`). */
   location?: Record<string, string>;
-  /** Behavior settings known at boot (`st`, `tracking`, `sui`). */
-  settings?: Record<string, unknown>;
+  /** Behavior settings known at boot, decoded (`st`, `tracking`, `sui`). */
+  settings?: BehaviorSettings;
 }
 
 /** What `sessionInputFrom` needs besides config, platform and consent. */
@@ -52,8 +58,8 @@ export interface SessionBoot {
   at: Instant;
   /** The location params of the location machine at boot (`{ location: '' }` when not allowed). */
   location?: Record<string, string>;
-  /** Behavior settings known at boot (provided and stored). */
-  settings?: Record<string, unknown>;
+  /** Behavior settings known at boot (provided and stored), decoded. */
+  settings?: BehaviorSettings;
 }
 
 export interface SessionContext {
@@ -62,9 +68,7 @@ export interface SessionContext {
   intervalSeconds: number;
   /** The interval the running update timer was armed with. */
   armedIntervalSeconds: number;
-  /** Visible components: the lifecycle counter of automatic sessions. */
-  visible: number;
-  /** `visible > 0`, for `getState().session.foreground`. */
+  /** The app is visible (the last of `app.visible` / `app.hidden`), for `getState().session.foreground`. */
   foreground: boolean;
   consent: ConsentState;
   /** Server settings `st` and `tracking` (spec: SDK Behavior Settings). */
@@ -126,39 +130,15 @@ export function sessionInputFrom(config: ResolvedConfig, platform: Pick<Platform
   };
 }
 
-interface SessionSettings {
-  st?: boolean;
-  tracking?: boolean;
-  sui?: number;
-}
-
-/** Reads `st`, `tracking` and `sui`; invalid values are named in `rejected`. */
-export function readSessionSettings(raw: Record<string, unknown>): { settings: SessionSettings; rejected: string[] } {
-  const settings: SessionSettings = {};
-  const rejected: string[] = [];
-  for (const key of ['st', 'tracking'] as const) {
-    if (!(key in raw)) continue;
-    if (typeof raw[key] === 'boolean') settings[key] = raw[key];
-    else rejected.push(key);
-  }
-  if ('sui' in raw) {
-    // spec: Sessions — the interval is whole seconds, minimum 1.
-    if (typeof raw.sui === 'number' && Number.isInteger(raw.sui) && raw.sui >= 1) settings.sui = raw.sui;
-    else rejected.push('sui');
-  }
-  return { settings, rejected };
-}
-
 export function initialSessionContext(input: SessionInput): SessionContext {
-  const { settings } = readSessionSettings(input.settings ?? {});
+  // `sui` arrives decoded (whole seconds, ≥ 1): the decoder dropped and warned about invalid values.
+  const settings = input.settings ?? {};
   const interval = settings.sui ?? (Number.isInteger(input.updateIntervalSeconds) && input.updateIntervalSeconds >= 1 ? input.updateIntervalSeconds : 60);
-  const visible = input.foreground ? 1 : 0;
   return {
     mode: input.mode,
     intervalSeconds: interval,
     armedIntervalSeconds: interval,
-    visible,
-    foreground: visible > 0,
+    foreground: input.foreground,
     consent: input.consent,
     sessionTracking: settings.st ?? true,
     tracking: settings.tracking ?? true,
@@ -188,13 +168,12 @@ const canBegin = (c: SessionContext): boolean => c.consent.sessions && c.session
 const knowsTime = (c: SessionContext, event: SessionEvent): boolean => atOf(event) !== undefined || c.lastAt !== null;
 
 /** Whether `settings.updated` leaves session tracking on. */
-function trackingAfter(c: SessionContext, raw: Record<string, unknown>): boolean {
-  const { settings } = readSessionSettings(raw);
-  return (settings.st ?? c.sessionTracking) && (settings.tracking ?? c.tracking);
-}
+const trackingAfter = (c: SessionContext, settings: BehaviorSettings): boolean => (settings.st ?? c.sessionTracking) && (settings.tracking ?? c.tracking);
 
-type LogLevel = 'error' | 'warning';
-const log = (level: LogLevel, message: string): SessionCommand => ({ type: 'log', level, module: MODULE, message });
+const warning = (message: string): SessionCommand => ({ type: 'log', level: 'warning', module: MODULE, message });
+
+/** The moment `ms`, with the calendar fields of the latest known moment (a tick has no event of its own). */
+const momentAtMs = (c: SessionContext, ms: number): Instant | undefined => (c.lastAt ? { ...c.lastAt, timestamp: ms } : undefined);
 
 /**
  * Splits elapsed milliseconds into whole seconds to report (rounded to the nearest) and the
@@ -225,62 +204,44 @@ export const sessionMachine = setup({
     hasAutoUpdates: ({ context }) => context.mode !== 'manual',
     noConsent: ({ context }) => !context.consent.sessions,
     trackingOff: ({ context }) => !(context.sessionTracking && context.tracking),
-    beginsAtInit: ({ context }) => context.mode === 'automatic' && context.visible > 0 && context.lastAt !== null && canBegin(context),
-    unbalanced: ({ context }) => context.visible === 0,
-    beginsOnForeground: ({ context }) => context.mode === 'automatic' && context.visible === 0 && canBegin(context),
-    endsOnBackground: ({ context }) => context.mode === 'automatic' && context.visible === 1,
+    beginsAtInit: ({ context }) => context.mode === 'automatic' && context.foreground && context.lastAt !== null && canBegin(context),
+    beginsOnForeground: ({ context }) => context.mode === 'automatic' && canBegin(context),
     losesConsent: ({ event }) => event.type === 'consent.changing' && event.before.sessions && !event.after.sessions,
     lacksConsent: ({ event }) => event.type === 'consent.changed' && !event.after.sessions,
     gainsConsentInForeground: ({ context, event }) =>
       event.type === 'consent.changed' &&
       context.mode === 'automatic' &&
-      context.visible > 0 &&
+      context.foreground &&
       !event.before.sessions &&
       event.after.sessions &&
       context.sessionTracking &&
       context.tracking &&
       knowsTime(context, event),
     beginsUnderNewIdentity: ({ context, event }) =>
-      event.type === 'identity.changed' && !event.merged && context.mode === 'automatic' && context.visible > 0 && canBegin(context) && knowsTime(context, event),
+      event.type === 'identity.changed' && !event.merged && context.mode === 'automatic' && context.foreground && canBegin(context) && knowsTime(context, event),
     settingsStopTracking: ({ context, event }) => event.type === 'settings.updated' && !trackingAfter(context, event.settings),
     settingsStartTracking: ({ context, event }) =>
       event.type === 'settings.updated' &&
       trackingAfter(context, event.settings) &&
       !(context.sessionTracking && context.tracking) &&
       context.mode === 'automatic' &&
-      context.visible > 0 &&
+      context.foreground &&
       context.consent.sessions &&
       knowsTime(context, event),
   },
   actions: {
     warn: enqueueActions(({ enqueue }, params: { message: string }) => {
-      enqueue.emit(log('warning', params.message));
+      enqueue.emit(warning(params.message));
     }),
     countOutOfOrder: assign({ outOfOrderCalls: ({ context }) => context.outOfOrderCalls + 1 }),
-    countForeground: assign(({ context, event }) => ({
-      visible: context.visible + 1,
-      foreground: true,
-      lastAt: atOf(event) ?? context.lastAt,
-    })),
-    countBackground: assign(({ context, event }) => ({
-      visible: context.visible - 1,
-      foreground: context.visible - 1 > 0,
-      lastAt: atOf(event) ?? context.lastAt,
-    })),
-    rejectUnbalanced: enqueueActions(({ enqueue, event }) => {
-      // spec: Automatic Session Tracking > Precautions — the counter never goes negative.
-      enqueue.emit(log('error', 'background, the app went to the background more often than to the foreground; call ignored'));
-      const at = atOf(event);
-      if (at) enqueue.assign({ lastAt: at });
-    }),
+    /** `app.visible` / `app.hidden`: the lifecycle machine already balanced them. */
+    markForeground: assign(({ context, event }) => ({ foreground: true, lastAt: atOf(event) ?? context.lastAt })),
+    markBackground: assign(({ context, event }) => ({ foreground: false, lastAt: atOf(event) ?? context.lastAt })),
     storeConsent: assign(({ context, event }) => (event.type === 'consent.changed' ? { consent: event.after } : { consent: context.consent })),
     storeLocation: assign(({ context, event }) => ({ location: event.type === 'location.changed' ? { ...event.params } : context.location })),
     applySettings: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'settings.updated') return;
-      const { settings, rejected } = readSessionSettings(event.settings);
-      for (const key of rejected) {
-        enqueue.emit(log('warning', `settings, invalid ${key} ${param((event.settings as Record<string, unknown>)[key])} ignored`));
-      }
+      const settings = event.settings;
       enqueue.assign({
         sessionTracking: settings.st ?? context.sessionTracking,
         tracking: settings.tracking ?? context.tracking,
@@ -295,6 +256,8 @@ export const sessionMachine = setup({
       // spec: Sessions > Starting a Session — begin_session carries metrics and location.
       // spec: Device Metrics — metrics are read from the device on demand: the queue effect
       // reads them when it queues this request (`metrics: true`), so each session has fresh ones.
+      // Events recorded before the begin are queued first (the events machine hears `session.beginning`).
+      enqueue.emit({ type: 'broadcast', event: { type: 'session.beginning', at } });
       enqueue.emit({
         type: 'request.enqueue',
         params: { begin_session: '1', ...context.location },
@@ -309,6 +272,8 @@ export const sessionMachine = setup({
     reportTick: enqueueActions(({ context, enqueue }) => {
       const elapsedMs = context.armedIntervalSeconds * 1000;
       const { seconds, carryMs } = settle(elapsedMs + context.carryMs);
+      const at = momentAtMs(context, (context.lastReportMs ?? 0) + elapsedMs);
+      if (at) enqueue.emit({ type: 'broadcast', event: { type: 'session.updating', at } });
       enqueue.emit({ type: 'request.enqueue', params: { session_duration: String(seconds) } });
       enqueue.assign({ lastReportMs: (context.lastReportMs ?? 0) + elapsedMs, carryMs });
     }),
@@ -316,6 +281,7 @@ export const sessionMachine = setup({
       if (event.type !== 'session.update') return;
       const elapsedMs = event.at.timestamp - (context.lastReportMs ?? event.at.timestamp);
       const { seconds, carryMs } = settle(elapsedMs + context.carryMs);
+      enqueue.emit({ type: 'broadcast', event: { type: 'session.updating', at: event.at } });
       enqueue.emit({ type: 'request.enqueue', params: { session_duration: String(seconds) }, at: event.at });
       enqueue.assign({ lastReportMs: event.at.timestamp, carryMs, lastAt: event.at });
     }),
@@ -345,7 +311,8 @@ export const sessionMachine = setup({
   initial: 'booting',
   on: {
     'location.changed': { actions: 'storeLocation' },
-    'app.visible': { actions: 'countForeground' },
+    'app.visible': { actions: 'markForeground' },
+    'app.hidden': { actions: 'markBackground' },
     // Calls the mode refuses, in any state: `idle` and `running` leave them to the root.
     'session.begin': { guard: 'isAutomatic', actions: { type: 'warn', params: { message: 'begin, manual session control is not enabled; call ignored' } } },
     'session.update': [
@@ -380,11 +347,7 @@ export const sessionMachine = setup({
           guard: 'hasManualControl',
           actions: ['countOutOfOrder', { type: 'warn', params: { message: 'end, no session is running; call ignored' } }],
         },
-        'app.visible': [
-          { guard: 'beginsOnForeground', target: 'running', actions: ['countForeground', 'begin'] },
-          { actions: 'countForeground' },
-        ],
-        'app.hidden': [{ guard: 'unbalanced', actions: 'rejectUnbalanced' }, { actions: 'countBackground' }],
+        'app.visible': { guard: 'beginsOnForeground', target: 'running', actions: ['markForeground', 'begin'] },
         // spec: Automatic Session Tracking > Precautions — consent given in the foreground begins one.
         'consent.changed': [
           { guard: 'gainsConsentInForeground', target: 'running', actions: ['storeConsent', 'begin'] },
@@ -407,19 +370,16 @@ export const sessionMachine = setup({
         },
         'session.update': { guard: 'isManual', actions: 'reportUpdate' },
         'session.end': { guard: 'hasManualControl', target: 'idle', actions: 'end' },
-        'app.hidden': [
-          { guard: 'unbalanced', actions: 'rejectUnbalanced' },
-          { guard: 'endsOnBackground', target: 'idle', actions: ['countBackground', 'end'] },
-          { actions: 'countBackground' },
-        ],
+        'app.hidden': { guard: 'isAutomatic', target: 'idle', actions: ['markBackground', 'end'] },
         // spec: Automatic Session Tracking > Precautions — consent withdrawal ends the session
         // (on `changing`, while the end request may still be sent).
         'consent.changing': { guard: 'losesConsent', target: 'idle', actions: 'end' },
         // Should a removal arrive without its `changing` phase, the session still ends.
         'consent.changed': [{ guard: 'lacksConsent', target: 'idle', actions: ['end', 'storeConsent'] }, { actions: 'storeConsent' }],
-        // spec: Device ID Management — "Ends the current session (if running and manual
-        // session control is NOT enabled)".
-        'identity.changing': { guard: 'isAutomatic', target: 'idle', actions: 'end' },
+        // spec line 1302 — "Changing the device ID without merge should end the current
+        // session". In every mode: a manual session left running would end under the new ID,
+        // with the old ID's time (docs/sessions.md: the manual-mode reading of line 2117).
+        'identity.changing': { target: 'idle', actions: 'end' },
         'settings.updated': [
           { guard: 'settingsStopTracking', target: 'idle', actions: ['applySettings', 'end'] },
           { actions: 'applySettings' },

@@ -5,90 +5,19 @@
  *
  * - unit: pure `initialTransition()` / `transition()`, asserting the emitted commands
  * - actor: `createActor` with a simulated clock, to follow the pause
- * - model: shortest and simple paths replayed on an actor, invariants checked at each step
- * - property: random responses, settings and clock moves
+ * Paths and properties: machine.model.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import fc from 'fast-check';
-import { createActor, initialTransition, transition, type SnapshotFrom } from 'xstate';
-import { getShortestPaths, getSimplePaths } from 'xstate/graph';
-import { simulatedClock } from '../../../src/adapters/clock.js';
+import { initialTransition, transition } from 'xstate';
 import {
   backoffListensTo,
   backoffMachine,
   DEFAULT_BACKOFF_SETTINGS,
   readBackoffSettings,
   shouldBackOff,
-  type BackoffCommand,
   type BackoffEvent,
-  type BackoffInput,
 } from '../../../src/features/backoff/machine.js';
-
-type Snap = SnapshotFrom<typeof backoffMachine>;
-type Cmd = BackoffCommand;
-
-const T0 = Date.UTC(2026, 0, 1);
-const OK_BODY = '{"result":"Success"}';
-const AFTER_PAUSE = 'xstate.after.backoffDuration.backoff.backingOff.pausing';
-
-const input = (over: Partial<BackoffInput> = {}): BackoffInput => ({ enabled: true, maxQueueSize: 1000, ...over });
-
-interface Response {
-  elapsedMs?: number;
-  queueLength?: number;
-  /** completedAt − createdAt */
-  ageMs?: number;
-  status?: number;
-  body?: string;
-  completedAt?: number;
-}
-/** A response; by default one that triggers the backoff with the default settings. */
-const response = (r: Response = {}): BackoffEvent => {
-  const completedAt = r.completedAt ?? T0;
-  return {
-    type: 'transport.succeeded',
-    seq: 1,
-    status: r.status ?? 200,
-    body: r.body ?? OK_BODY,
-    elapsedMs: r.elapsedMs ?? 10_000,
-    createdAt: completedAt - (r.ageMs ?? 1000),
-    completedAt,
-    queueLength: r.queueLength ?? 0,
-  };
-};
-const slow = (over: Response = {}) => response(over);
-const fast = (over: Response = {}) => response({ elapsedMs: 50, ...over });
-const settings = (s: Record<string, unknown>): BackoffEvent => ({ type: 'settings.updated', settings: s });
-
-function commands(actions: ReadonlyArray<{ type: string; params?: unknown }>): Cmd[] {
-  return actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: Cmd }).event);
-}
-
-function run(inp: BackoffInput, ...events: BackoffEvent[]): { snap: Snap; cmds: Cmd[]; last: Cmd[] } {
-  const [s0, a0] = initialTransition(backoffMachine, inp);
-  let snap = s0;
-  let last = commands(a0);
-  const cmds = [...last];
-  for (const e of events) {
-    const [next, actions] = transition(backoffMachine, snap, e);
-    snap = next;
-    last = commands(actions);
-    cmds.push(...last);
-  }
-  return { snap, cmds, last };
-}
-
-const broadcasts = (cmds: Cmd[]) => cmds.flatMap((c) => (c.type === 'broadcast' ? [c.event] : []));
-const logs = (cmds: Cmd[]) => cmds.flatMap((c) => (c.type === 'log' ? [c] : []));
-
-function startActor(inp: BackoffInput) {
-  const clock = simulatedClock(T0);
-  const actor = createActor(backoffMachine, { clock, input: inp });
-  const seen: Array<{ at: number; cmd: Cmd }> = [];
-  actor.on('*', (c) => seen.push({ at: clock.now(), cmd: c as Cmd }));
-  actor.start();
-  return { actor, clock, seen };
-}
+import { T0, input, response, slow, fast, settings, run, broadcasts, logs, startActor } from './helpers.js';
 
 describe('backoffMachine: unit', () => {
   it('hears the settings broadcast (transport results reach it on a fixed route)', () => {
@@ -183,7 +112,7 @@ describe('backoffMachine: unit', () => {
   });
 
   it('applies valid bom* settings and rqs', () => {
-    const { snap } = run(input(), settings({ bom_at: 2, bom_rqp: 0.1, bom_ra: 1, bom_d: 30, rqs: 50, other: 'x' }));
+    const { snap } = run(input(), settings({ bom_at: 2, bom_rqp: 0.1, bom_ra: 1, bom_d: 30, rqs: 50, lt: false }));
     expect(snap.context.settings).toEqual({ bom: true, bom_at: 2, bom_rqp: 0.1, bom_ra: 1, bom_d: 30 });
     expect(snap.context.maxQueueSize).toBe(50);
     // The new values drive the check: 5 of 50 queued is 10 %, 2 s is slow now.
@@ -195,35 +124,23 @@ describe('backoffMachine: unit', () => {
     );
   });
 
-  it('ignores invalid settings with a warning, keeping the current value', () => {
-    const { snap, cmds } = run(
-      input(),
-      settings({ bom: 'yes', bom_at: -1, bom_rqp: 1.5, bom_ra: Number.NaN, bom_d: '60', rqs: 0 }),
-    );
-    expect(snap.context.settings).toEqual(DEFAULT_BACKOFF_SETTINGS);
-    expect(snap.context.maxQueueSize).toBe(1000);
-    expect(logs(cmds).map((l) => l.message)).toEqual([
-      'settings, invalid bom [yes] ignored, keeping [true]',
-      'settings, invalid bom_at [-1] ignored, keeping [10]',
-      'settings, invalid bom_rqp [1.5] ignored, keeping [0.5]',
-      'settings, invalid bom_ra [NaN] ignored, keeping [24]',
-      'settings, invalid bom_d [60] ignored, keeping [60]',
-      'settings, invalid rqs [0] ignored, keeping [1000]',
-    ]);
-    expect(logs(cmds).every((l) => l.level === 'warning')).toBe(true);
+  it('absent keys keep the current value, and no settings key is warned about here', () => {
+    const { snap, cmds } = run(input(), settings({ bom_d: 30 }), settings({ rqs: 20 }), settings({}));
+    expect(snap.context.settings).toEqual({ ...DEFAULT_BACKOFF_SETTINGS, bom_d: 30 });
+    expect(snap.context.maxQueueSize).toBe(20);
+    expect(logs(cmds)).toEqual([]);
   });
 
-  it('readBackoffSettings accepts the range ends of bom_rqp and skips absent keys', () => {
-    expect(readBackoffSettings({ bom_rqp: 0 })).toEqual({ settings: { bom_rqp: 0 }, rejected: [] });
-    expect(readBackoffSettings({ bom_rqp: 1, bom: false })).toEqual({ settings: { bom_rqp: 1, bom: false }, rejected: [] });
-    expect(readBackoffSettings({ bom_d: 0, bom_at: Infinity })).toEqual({ settings: {}, rejected: ['bom_at', 'bom_d'] });
+  it('readBackoffSettings picks the bom* keys that are present', () => {
+    expect(readBackoffSettings({ bom_rqp: 1, bom: false, rqs: 5, lt: true })).toEqual({ bom_rqp: 1, bom: false });
+    expect(readBackoffSettings({})).toEqual({});
   });
 
-  it('cleans the input: invalid stored settings and sizes take the defaults', () => {
+  it('cleans the input: boot settings apply, invalid sizes and counters take the defaults', () => {
     const { snap } = run({
       enabled: true,
       maxQueueSize: 0,
-      settings: { bom_at: -3, bom_d: 15 },
+      settings: { bom_d: 15 },
       counters: { total: 4, maxConsecutive: 9 },
     });
     expect(snap.context.settings).toEqual({ ...DEFAULT_BACKOFF_SETTINGS, bom_d: 15 });
@@ -295,225 +212,5 @@ describe('backoffMachine: actor with a simulated clock', () => {
     clock.advance(1);
     expect(actor.getSnapshot().value).toBe('watching');
     actor.stop();
-  });
-});
-
-// ---------------------------------------------------------------------------------------
-// Model-based paths.
-
-const MODEL_EVENTS: BackoffEvent[] = [
-  slow(),
-  fast(),
-  slow({ status: 500 }),
-  settings({ bom: false }),
-  settings({ bom: true }),
-  { type: 'backoff.resetCounters' },
-  { type: AFTER_PAUSE } as unknown as BackoffEvent,
-];
-
-/** Counters beyond 2 add nothing new to the chart. */
-function abstractState(s: Snap): string {
-  const c = s.context;
-  return JSON.stringify({
-    value: s.value,
-    bom: c.settings.bom,
-    run: Math.min(c.consecutive, 2),
-    max: Math.min(c.maxConsecutive, 2),
-    counted: c.total > 0,
-  });
-}
-
-const modelOptions = {
-  input: input(),
-  events: MODEL_EVENTS,
-  serializeState: (s: Snap) => abstractState(s),
-  filterEvents: (s: Snap, e: BackoffEvent) => (e.type as string) !== AFTER_PAUSE || typeof s.value === 'object',
-};
-
-function replay(steps: ReadonlyArray<{ event: BackoffEvent; state: Snap }>): void {
-  const { actor, clock, seen } = startActor(modelOptions.input);
-  let pausing = false;
-  for (const step of steps) {
-    const before = seen.length;
-    const e = step.event;
-    if ((e.type as string) === AFTER_PAUSE) clock.advance(actor.getSnapshot().context.settings.bom_d * 1000);
-    else if (e.type === 'transport.succeeded') actor.send({ ...e, completedAt: clock.now(), createdAt: clock.now() - 1000 });
-    else actor.send(e);
-    const snap = actor.getSnapshot();
-    for (const { cmd } of seen.slice(before)) {
-      if (cmd.type !== 'broadcast') continue;
-      if (cmd.event.type === 'backoff.ended') {
-        expect(pausing, 'an end follows a start').toBe(true);
-        pausing = false;
-      } else {
-        expect(snap.context.enabled && snap.context.settings.bom, 'no start while disabled').toBe(true);
-        pausing = true;
-      }
-    }
-    const c = snap.context;
-    expect(c.total).toBeGreaterThanOrEqual(c.maxConsecutive);
-    expect(c.maxConsecutive).toBeGreaterThanOrEqual(c.consecutive);
-    expect(c.consecutive).toBeGreaterThanOrEqual(0);
-    expect(typeof snap.value === 'object', 'backingOff exactly while a pause was announced').toBe(pausing);
-    expect(c.untilMs !== null).toBe(pausing);
-    expect(abstractState(snap), 'the actor follows the model').toBe(abstractState(step.state));
-  }
-  actor.stop();
-}
-
-describe('backoffMachine: model-based paths', () => {
-  it('every shortest path keeps the invariants', () => {
-    const paths = getShortestPaths(backoffMachine, modelOptions);
-    expect(new Set(paths.map((p) => JSON.stringify(p.state.value)))).toEqual(
-      new Set(['"watching"', '{"backingOff":"pausing"}']),
-    );
-    expect(paths.length).toBeGreaterThan(10);
-    for (const p of paths) replay(p.steps);
-  });
-
-  it('every simple path keeps the invariants', () => {
-    const paths = getSimplePaths(backoffMachine, modelOptions);
-    expect(paths.length).toBeGreaterThan(100);
-    for (const p of paths) replay(p.steps);
-  });
-});
-
-// ---------------------------------------------------------------------------------------
-// Properties.
-
-type Op =
-  | { op: 'respond'; elapsedMs: number; queueLength: number; ageMs: number; status: number }
-  | { op: 'settings'; settings: Record<string, unknown> }
-  | { op: 'advance'; ms: number };
-
-const opArb: fc.Arbitrary<Op> = fc.oneof(
-  {
-    weight: 6,
-    arbitrary: fc.record({
-      op: fc.constant('respond' as const),
-      elapsedMs: fc.integer({ min: 0, max: 30_000 }),
-      queueLength: fc.integer({ min: 0, max: 1200 }),
-      ageMs: fc.integer({ min: -1000, max: 48 * 3_600_000 }),
-      status: fc.constantFrom(200, 200, 200, 201, 500, 302),
-    }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      op: fc.constant('settings' as const),
-      settings: fc.record(
-        {
-          bom: fc.oneof(fc.boolean(), fc.constant('no')),
-          bom_at: fc.oneof(fc.integer({ min: -1, max: 20 }), fc.constant(Number.NaN)),
-          bom_rqp: fc.double({ min: -0.5, max: 1.5, noNaN: true }),
-          bom_ra: fc.integer({ min: 0, max: 48 }),
-          bom_d: fc.integer({ min: 0, max: 120 }),
-        },
-        { requiredKeys: [] },
-      ),
-    }),
-  },
-  { weight: 3, arbitrary: fc.integer({ min: 1, max: 150_000 }).map((ms) => ({ op: 'advance' as const, ms })) },
-);
-
-function play(enabled: boolean, ops: Op[]) {
-  const { actor, clock, seen } = startActor(input({ enabled }));
-  for (const op of ops) {
-    if (op.op === 'respond') {
-      actor.send({
-        type: 'transport.succeeded',
-        seq: 1,
-        status: op.status,
-        body: OK_BODY,
-        elapsedMs: op.elapsedMs,
-        createdAt: clock.now() - op.ageMs,
-        completedAt: clock.now(),
-        queueLength: op.queueLength,
-      });
-    } else if (op.op === 'settings') actor.send(settings(op.settings));
-    else clock.advance(op.ms);
-    const c = actor.getSnapshot().context;
-    expect(c.total).toBeGreaterThanOrEqual(c.maxConsecutive);
-    expect(c.maxConsecutive).toBeGreaterThanOrEqual(c.consecutive);
-    expect(c.consecutive).toBeGreaterThanOrEqual(0);
-    expect(actor.getSnapshot().status).toBe('active');
-  }
-  actor.stop();
-  return { seen, context: actor.getSnapshot().context };
-}
-
-describe('backoffMachine: properties', () => {
-  it('total ≥ maxConsecutive ≥ 0, and never a pause when disabled', () => {
-    fc.assert(
-      fc.property(fc.array(opArb, { maxLength: 40 }), (ops) => {
-        const { seen, context } = play(false, ops);
-        expect(seen.filter((s) => s.cmd.type === 'broadcast')).toEqual([]);
-        expect(context.total).toBe(0);
-      }),
-      { numRuns: 150 },
-    );
-  });
-
-  it('the pause lasts exactly bom_d from its (re)start, starts and ends alternate', () => {
-    fc.assert(
-      fc.property(fc.array(opArb, { maxLength: 40 }), (ops) => {
-        const { actor, clock, seen } = startActor(input());
-        let open: { untilMs: number } | null = null;
-        const consume = (from: number) => {
-          for (const { at, cmd } of seen.slice(from)) {
-            if (cmd.type !== 'broadcast') continue;
-            if (cmd.event.type === 'backoff.started') {
-              // A restart replaces the open pause; the pause length is read when it starts.
-              const bomD = actor.getSnapshot().context.settings.bom_d;
-              open = { untilMs: cmd.event.untilMs };
-              expect(cmd.event.untilMs).toBe(at + bomD * 1000);
-            } else {
-              expect(open, 'an end follows a start').not.toBeNull();
-              // Either the delay ran its length, or bom was switched off.
-              if (actor.getSnapshot().context.settings.bom) expect(at).toBe(open!.untilMs);
-              else expect(at).toBeLessThanOrEqual(open!.untilMs);
-              open = null;
-            }
-          }
-        };
-        for (const op of ops) {
-          const from = seen.length;
-          if (op.op === 'respond')
-            actor.send({
-              type: 'transport.succeeded',
-              seq: 1,
-              status: op.status,
-              body: OK_BODY,
-              elapsedMs: op.elapsedMs,
-              createdAt: clock.now() - op.ageMs,
-              completedAt: clock.now(),
-              queueLength: op.queueLength,
-            });
-          else if (op.op === 'settings') actor.send(settings(op.settings));
-          else clock.advance(op.ms);
-          consume(from);
-          const c = actor.getSnapshot().context;
-          expect(c.total).toBeGreaterThanOrEqual(c.maxConsecutive);
-          expect(c.maxConsecutive).toBeGreaterThanOrEqual(c.consecutive);
-          expect(open !== null).toBe(typeof actor.getSnapshot().value === 'object');
-        }
-        actor.stop();
-      }),
-      { numRuns: 200 },
-    );
-  });
-
-  it('the counters follow the health-check definition', () => {
-    fc.assert(
-      fc.property(fc.array(fc.constantFrom('T', 'N', 'U'), { maxLength: 50 }), (seq) => {
-        // T: triggers, N: delivered and does not trigger, U: not delivered
-        const events = seq.map((k) => (k === 'T' ? slow() : k === 'N' ? fast() : slow({ status: 500 })));
-        const { snap } = run(input(), ...events);
-        const runs = seq.filter((k) => k !== 'U').join('').split('N');
-        expect(snap.context.total).toBe(seq.filter((k) => k === 'T').length);
-        expect(snap.context.maxConsecutive).toBe(Math.max(0, ...runs.map((r) => r.length)));
-        expect(snap.context.consecutive).toBe(runs.at(-1)!.length);
-      }),
-    );
   });
 });

@@ -82,6 +82,17 @@ describe('consent API', () => {
     expect(api.get('nope')).toBe(false);
   });
 
+  it('get and checkAll log the call with what they return (spec: Logging, line 194)', () => {
+    const f = fakeContext({ requiresConsent: true, consent: ['sessions'] });
+    const api = createConsentApi(forFeature(f.ctx, consentFeature));
+    api.get('sessions');
+    api.checkAll();
+    expect(f.logs).toEqual([
+      'info: [Countly] [Consent] get, consent for [sessions] is [true]',
+      'info: [Countly] [Consent] checkAll, every feature has consent: [false]',
+    ]);
+  });
+
   it('without required consent every check is true', () => {
     const f = fakeContext();
     const api = createConsentApi(forFeature(f.ctx, consentFeature));

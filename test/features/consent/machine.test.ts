@@ -1,14 +1,14 @@
 /**
  * The consent machine (spec: User Consent).
  *
- * - unit: actors on a simulated clock (the `consentFlush` coalescing is a 0-ms delay),
- *   asserting the two-phase broadcasts and the `consent=` requests
- * - model: every shortest path over the chart (abstracted), replayed on an actor with the
- *   delay fired by `clock.advance(0)`; every transition of the chart is taken
- * - property: after any sequence of give/remove/set/group calls, ticks and flushes, every
- *   `consent=` request equals the model's full state, exactly one request leaves per tick
- *   with changes, and `consent.changing` always precedes `consent.changed` with the same
- *   before/after
+ * - unit: actors, asserting the two-phase broadcasts and the `consent=` requests — queued in
+ *   the step of the change, between `consent.changing` and `consent.changed` (historical
+ *   order, spec line 317: nothing the new state allows can be queued before it)
+ * - model: every shortest path over the chart (abstracted), replayed on an actor; every
+ *   transition of the chart is taken
+ * - property: after any sequence of give/remove/set/group calls and `cr`, every `consent=`
+ *   request equals the model's full state, exactly one request per effective change, and
+ *   `consent.changing` → request → `consent.changed` with the same before/after
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -35,15 +35,13 @@ type Cmd = ConsentCommand;
 
 const T0 = Date.UTC(2026, 0, 1, 10, 0, 0);
 const at = (ms = 0): Instant => instantAt(T0 + ms);
-const FLUSH = 'xstate.after.consentFlush.consent.pending';
 
 function start(input: ConsentInput) {
-  const clock = simulatedClock(T0);
-  const actor = createActor(consentMachine, { input, clock });
+  const actor = createActor(consentMachine, { input, clock: simulatedClock(T0) });
   const cmds: Cmd[] = [];
   actor.on('*', (c) => cmds.push(c as Cmd));
   actor.start();
-  return { actor, clock, cmds, take: () => cmds.splice(0) };
+  return { actor, cmds, take: () => cmds.splice(0) };
 }
 
 const requests = (cmds: Cmd[]): ConsentState[] =>
@@ -56,16 +54,14 @@ const give = (features: string[], ms = 1): ConsentEvent => ({ type: 'consent.giv
 const remove = (features: string[], ms = 1): ConsentEvent => ({ type: 'consent.remove', features, at: at(ms) });
 
 describe('consentMachine: unit', () => {
-  it('listens to identity changes, settings and flushes', () => {
-    expect([...consentListensTo].sort()).toEqual(['flush.requested', 'identity.changing', 'settings.updated']);
+  it('listens to identity changes and settings', () => {
+    expect([...consentListensTo].sort()).toEqual(['identity.changing', 'settings.updated']);
   });
 
   it('without required consent everything is allowed and calls only record the wish', () => {
-    const { actor, clock, take } = start({ required: false, given: [] });
-    clock.advance(0);
+    const { actor, take } = start({ required: false, given: [] });
     expect(take()).toEqual([]);
     actor.send(remove(['sessions']));
-    clock.advance(0);
     const cmds = take();
     expect(broadcasts(cmds)).toEqual([]);
     expect(requests(cmds)).toEqual([]);
@@ -74,64 +70,48 @@ describe('consentMachine: unit', () => {
     expect(actor.getSnapshot().context.requested.sessions).toBe(false);
   });
 
-  it('with required consent, the config list is given at init and announced in one request', () => {
-    const { actor, clock, take } = start({ required: true, given: ['sessions', 'events'] });
+  it('with required consent, the config list is given at init and announced at boot, before anything else', () => {
+    const { actor, take } = start({ required: true, given: ['sessions', 'events'] });
     expect(actor.getSnapshot().context.given).toEqual(state(['sessions', 'events']));
-    expect(take()).toEqual([]);
-    clock.advance(0);
     expect(take()).toEqual([{ type: 'request.enqueue', params: { consent: JSON.stringify(state(['sessions', 'events'])) } }]);
+    expect(actor.getSnapshot().context.requests).toBe(1);
   });
 
   it('the request holds the full state of all 17 features, in wire order', () => {
-    const { actor, clock, take } = start({ required: true, given: [] });
-    clock.advance(0);
+    const { actor, take } = start({ required: true, given: [] });
     take();
     actor.send(give(['star-rating', 'remote-config']));
-    clock.advance(0);
     const [req] = take().filter((c) => c.type === 'request.enqueue');
     expect(req).toEqual({ type: 'request.enqueue', params: { consent: JSON.stringify(state(['star-rating', 'remote-config'])) }, at: at(1) });
     expect(Object.keys(JSON.parse((req as { params: Record<string, string> }).params.consent!))).toEqual([...ConsentFeatures]);
   });
 
-  it('tells every change in two phases, before then after, with the same before/after', () => {
-    const { actor, clock, take } = start({ required: true, given: ['views'] });
-    clock.advance(0);
+  it('tells every change in two phases with its request between them, in the same step', () => {
+    const { actor, take } = start({ required: true, given: ['views'] });
     take();
     actor.send(remove(['views']));
-    const cmds = take();
-    expect(broadcasts(cmds)).toEqual([
-      { type: 'consent.changing', before: state(['views']), after: state([]), at: at(1) },
-      { type: 'consent.changed', before: state(['views']), after: state([]), at: at(1) },
+    expect(take()).toEqual([
+      { type: 'broadcast', event: { type: 'consent.changing', before: state(['views']), after: state([]), at: at(1) } },
+      { type: 'request.enqueue', params: { consent: JSON.stringify(state([])) }, at: at(1) },
+      { type: 'broadcast', event: { type: 'consent.changed', before: state(['views']), after: state([]), at: at(1) } },
     ]);
-    expect(requests(cmds)).toEqual([]);
   });
 
-  it('changes in the same tick coalesce into one request with the state at its end', () => {
-    const { actor, clock, take } = start({ required: true, given: [] });
-    clock.advance(0);
+  it('every call that changes the state is one request with the state after it; one call naming several features is one', () => {
+    const { actor, take } = start({ required: true, given: [] });
     take();
-    actor.send(give(['sessions'], 1));
-    actor.send(give(['events'], 2));
-    actor.send(remove(['sessions'], 3));
-    const beforeTick = take();
-    expect(broadcasts(beforeTick).filter((b) => b.type === 'consent.changed')).toHaveLength(3);
-    expect(requests(beforeTick)).toEqual([]);
-    clock.advance(0);
-    const cmds = take();
-    expect(cmds).toEqual([{ type: 'request.enqueue', params: { consent: JSON.stringify(state(['events'])) }, at: at(3) }]);
-    // The next tick's change is a request of its own.
-    actor.send(give(['views'], 4));
-    clock.advance(0);
-    expect(requests(take())).toEqual([state(['events', 'views'])]);
+    actor.send(give(['sessions', 'events'], 1));
+    actor.send(remove(['sessions'], 2));
+    actor.send(give(['views'], 3));
+    expect(requests(take())).toEqual([state(['sessions', 'events']), state(['events']), state(['events', 'views'])]);
+    expect(actor.getSnapshot().context.requests).toBe(4);
   });
 
   it('a call that changes nothing is ignored: no broadcast, no request', () => {
-    const { actor, clock, take } = start({ required: true, given: ['sessions'] });
-    clock.advance(0);
+    const { actor, take } = start({ required: true, given: ['sessions'] });
     take();
     actor.send(give(['sessions']));
     actor.send(remove(['views']));
-    clock.advance(0);
     const cmds = take();
     expect(broadcasts(cmds)).toEqual([]);
     expect(requests(cmds)).toEqual([]);
@@ -139,46 +119,39 @@ describe('consentMachine: unit', () => {
   });
 
   it('giveAll / removeAll', () => {
-    const { actor, clock, take } = start({ required: true, given: [] });
+    const { actor, take } = start({ required: true, given: [] });
+    take();
     actor.send({ type: 'consent.giveAll', at: at(1) });
-    clock.advance(0);
     expect(requests(take())).toEqual([allConsent(true)]);
     actor.send({ type: 'consent.removeAll', at: at(2) });
-    clock.advance(0);
     expect(requests(take())).toEqual([allConsent(false)]);
   });
 
   it('unknown names are warned about and left out', () => {
-    const { actor, clock, take } = start({ required: true, given: [] });
-    clock.advance(0);
+    const { actor, take } = start({ required: true, given: [] });
     take();
     actor.send(give(['nope', 'events', 'starRating']));
-    clock.advance(0);
     const cmds = take();
     expect(logs(cmds)).toEqual(['warning: give, unknown feature or group [nope] ignored', 'warning: give, unknown feature or group [starRating] ignored']);
     expect(requests(cmds)).toEqual([state(['events'])]);
   });
 
   it('feature groups: create, give and remove by group name, set by group', () => {
-    const { actor, clock, take } = start({ required: true, given: [] });
-    clock.advance(0);
+    const { actor, take } = start({ required: true, given: [] });
     take();
     actor.send({ type: 'consent.createGroup', name: 'activity', features: ['sessions', 'events', 'views', 'views', 'bogus'] });
     expect(logs(take())).toEqual(['warning: createFeatureGroup, unknown feature [bogus] left out of group [activity]']);
     expect(actor.getSnapshot().context.groups).toEqual({ activity: ['sessions', 'events', 'views'] });
     actor.send(give(['activity', 'crashes']));
-    clock.advance(0);
     expect(requests(take())).toEqual([state(['sessions', 'events', 'views', 'crashes'])]);
     actor.send({ type: 'consent.setGroup', name: 'activity', given: false, at: at(2) });
-    clock.advance(0);
     expect(requests(take())).toEqual([state(['crashes'])]);
     actor.send(remove(['activity']));
     expect(broadcasts(take())).toEqual([]);
   });
 
   it('refuses groups named like a feature, groups without features, and unknown groups', () => {
-    const { actor, clock, take } = start({ required: true, given: [] });
-    clock.advance(0);
+    const { actor, take } = start({ required: true, given: [] });
     take();
     actor.send({ type: 'consent.createGroup', name: 'events', features: ['views'] });
     actor.send({ type: 'consent.createGroup', name: 'empty', features: ['x'] });
@@ -190,38 +163,21 @@ describe('consentMachine: unit', () => {
       'warning: setFeatureGroup, unknown group [missing]; call ignored',
     ]);
     expect(actor.getSnapshot().context.groups).toEqual({});
-    // An unknown group while a request is owed is refused too.
-    actor.send(give(['events']));
-    actor.send({ type: 'consent.setGroup', name: 'missing', given: true, at: at(2) });
-    expect(logs(take())).toContain('warning: setFeatureGroup, unknown group [missing]; call ignored');
   });
 
-  it('a device-ID change without merge removes all consent without a request; an owed request leaves first', () => {
-    const { actor, clock, take } = start({ required: true, given: ['sessions', 'location'] });
-    actor.send(give(['events']));
+  it('a device-ID change without merge removes all consent without a request (spec: DeviceIDChangedNotMerged)', () => {
+    const { actor, take } = start({ required: true, given: ['sessions', 'location'] });
+    take();
     actor.send({ type: 'identity.changing', from: 'a', to: 'b', at: at(5) });
-    const cmds = take();
-    // The owed request (state before the change) leaves before consent is cleared: under the old ID.
-    expect(cmds.map((c) => (c.type === 'broadcast' ? c.event.type : c.type))).toEqual([
-      'consent.changing',
-      'consent.changed',
-      'request.enqueue',
-      'consent.changing',
-      'consent.changed',
+    expect(take()).toEqual([
+      { type: 'broadcast', event: { type: 'consent.changing', before: state(['sessions', 'location']), after: allConsent(false), at: at(5) } },
+      { type: 'broadcast', event: { type: 'consent.changed', before: state(['sessions', 'location']), after: allConsent(false), at: at(5) } },
     ]);
-    expect(requests(cmds)).toEqual([state(['sessions', 'events', 'location'])]);
-    expect(broadcasts(cmds).slice(2)).toEqual([
-      { type: 'consent.changing', before: state(['sessions', 'events', 'location']), after: allConsent(false), at: at(5) },
-      { type: 'consent.changed', before: state(['sessions', 'events', 'location']), after: allConsent(false), at: at(5) },
-    ]);
-    clock.advance(0);
-    expect(take()).toEqual([]);
     expect(actor.getSnapshot().context.given).toEqual(allConsent(false));
   });
 
   it('a device-ID change with nothing given changes nothing; without required consent everything stays allowed', () => {
     const req = start({ required: true, given: [] });
-    req.clock.advance(0);
     req.take();
     req.actor.send({ type: 'identity.changing', from: 'a', to: 'b' });
     expect(req.take()).toEqual([]);
@@ -231,45 +187,29 @@ describe('consentMachine: unit', () => {
     expect(free.actor.getSnapshot().context.given).toEqual(allConsent(true));
   });
 
-  it('the server setting cr=true turns consent on (what was asked for applies); it never turns it off', () => {
-    const { actor, clock, take } = start({ required: false, given: ['sessions'] });
+  it('the server setting cr=true turns consent on (what was asked for applies), told with its request; it never turns it off', () => {
+    const { actor, take } = start({ required: false, given: ['sessions'] });
     actor.send(give(['events']));
     take();
     actor.send({ type: 'settings.updated', settings: { cr: true } });
-    let cmds = take();
-    expect(logs(cmds)).toEqual(['info: settings, the server requires consent (cr); features without consent stop']);
-    expect(broadcasts(cmds)).toEqual([
-      { type: 'consent.changing', before: allConsent(true), after: state(['sessions', 'events']) },
-      { type: 'consent.changed', before: allConsent(true), after: state(['sessions', 'events']) },
+    expect(take()).toEqual([
+      { type: 'log', level: 'info', module: 'Consent', message: 'settings, the server requires consent (cr); features without consent stop' },
+      { type: 'broadcast', event: { type: 'consent.changing', before: allConsent(true), after: state(['sessions', 'events']) } },
+      { type: 'request.enqueue', params: { consent: JSON.stringify(state(['sessions', 'events'])) } },
+      { type: 'broadcast', event: { type: 'consent.changed', before: allConsent(true), after: state(['sessions', 'events']) } },
     ]);
-    clock.advance(0);
-    expect(requests(take())).toEqual([state(['sessions', 'events'])]);
     actor.send({ type: 'settings.updated', settings: { cr: false } });
     actor.send({ type: 'settings.updated', settings: { cr: true } });
-    clock.advance(0);
-    cmds = take();
-    expect(cmds).toEqual([]);
+    expect(take()).toEqual([]);
     expect(actor.getSnapshot().context.required).toBe(true);
   });
 
   it('cr=true with everything already asked for announces the state without a change', () => {
-    const { actor, clock, take } = start({ required: false, given: [...ConsentFeatures] });
+    const { actor, take } = start({ required: false, given: [...ConsentFeatures] });
     actor.send({ type: 'settings.updated', settings: { cr: true } });
-    expect(broadcasts(take())).toEqual([]);
-    clock.advance(0);
-    expect(requests(take())).toEqual([allConsent(true)]);
-  });
-
-  it('a queue flush sends an owed request at once', () => {
-    const { actor, clock, take } = start({ required: true, given: [] });
-    actor.send(give(['events'], 3));
-    take();
-    actor.send({ type: 'flush.requested', at: at(4) });
-    expect(take()).toEqual([{ type: 'request.enqueue', params: { consent: JSON.stringify(state(['events'])) }, at: at(3) }]);
-    clock.advance(0);
-    expect(take()).toEqual([]);
-    actor.send({ type: 'flush.requested', at: at(5) });
-    expect(take()).toEqual([]);
+    const cmds = take();
+    expect(broadcasts(cmds)).toEqual([]);
+    expect(requests(cmds)).toEqual([allConsent(true)]);
   });
 
   it('consentInputFrom reads the config and the settings known at boot', () => {
@@ -296,52 +236,44 @@ const MODEL_EVENTS = [
   { type: 'consent.setGroup', name: 'none', given: true, at: at(1) },
   { type: 'identity.changing', from: 'a', to: 'b' },
   { type: 'settings.updated', settings: { cr: true } },
-  { type: 'flush.requested', at: at(1) },
-  { type: FLUSH },
 ] as ConsentEvent[];
 
 const abstractState = (s: Snap): string =>
   `${JSON.stringify(s.value)}|${s.context.required}|${JSON.stringify(s.context.given)}|${JSON.stringify(s.context.requested)}|${Object.keys(s.context.groups).join()}`;
 
-/** Replays a path on an actor; the delayed flush is a clock tick. Checks the rules on every step. */
+/** Replays a path on an actor, checking the rules on every step. */
 function replay(inp: ConsentInput, steps: ReadonlyArray<{ event: { type: string } }>): void {
-  const { actor, clock, cmds } = start(inp);
-  let owed = actor.getSnapshot().value === 'pending';
+  const { actor, cmds } = start(inp);
+  checkPhases(cmds);
   for (const step of steps) {
     if (step.event.type === 'xstate.init') continue;
     const before = cmds.length;
-    if (step.event.type === FLUSH) clock.advance(0);
-    else actor.send(step.event as ConsentEvent);
+    const wasRequired = actor.getSnapshot().context.required;
+    actor.send(step.event as ConsentEvent);
     const fresh = cmds.slice(before);
     const snap = actor.getSnapshot();
     checkPhases(fresh);
     const sent = requests(fresh);
-    // A request leaves exactly when one was owed and the tick, a flush or an ID change came.
-    expect(sent.length).toBeLessThanOrEqual(1);
-    if (sent.length === 1) {
-      expect(owed).toBe(true);
-      owed = false;
-    }
-    if (fresh.some((c) => c.type === 'broadcast' && c.event.type === 'consent.changed') && step.event.type !== 'identity.changing') owed = true;
-    if (step.event.type === 'settings.updated' && snap.context.required && sent.length === 0 && snap.value === 'pending') owed = true;
-    expect(snap.value === 'pending').toBe(owed);
-    if (sent.length === 1 && step.event.type !== 'identity.changing') expect(sent[0]).toEqual(snap.context.given);
+    const changed = fresh.some((c) => c.type === 'broadcast' && c.event.type === 'consent.changed');
+    const turnedRequired = !wasRequired && snap.context.required;
+    if (step.event.type === 'identity.changing') expect(sent, 'no request for the new ID’s cleared consent').toEqual([]);
+    else expect(sent.length, 'one request exactly when the state changes (or cr turns consent on)').toBe(changed || turnedRequired ? 1 : 0);
+    if (sent.length === 1) expect(sent[0]).toEqual(snap.context.given);
   }
   actor.stop();
 }
 
-/** consent.changing is always followed at once by consent.changed with the same before/after. */
+/** `consent.changing` → (its request) → `consent.changed`, same before/after, nothing else between. */
 function checkPhases(cmds: Cmd[]): void {
-  const bs = broadcasts(cmds);
-  for (let i = 0; i < bs.length; i++) {
-    const b = bs[i]!;
-    if (b.type === 'consent.changing') {
-      const next = bs[i + 1];
-      expect(next?.type).toBe('consent.changed');
-      expect(next).toMatchObject({ before: b.before, after: b.after });
-    }
-    if (b.type === 'consent.changed') expect(bs[i - 1]?.type).toBe('consent.changing');
-  }
+  const kinds = cmds.filter((c) => c.type !== 'log');
+  kinds.forEach((c, i) => {
+    if (c.type !== 'broadcast' || c.event.type !== 'consent.changing') return;
+    const b = c.event;
+    const next = kinds[i + 1];
+    const changed = next?.type === 'request.enqueue' ? kinds[i + 2] : next;
+    if (next?.type === 'request.enqueue') expect(JSON.parse(next.params.consent!)).toEqual(b.after);
+    expect(changed).toMatchObject({ type: 'broadcast', event: { type: 'consent.changed', before: b.before, after: b.after } });
+  });
 }
 
 describe('consentMachine: model-based paths', () => {
@@ -376,7 +308,7 @@ describe('consentMachine: model-based paths', () => {
 type Op =
   | { op: 'give' | 'remove'; names: string[] }
   | { op: 'set'; names: string[]; given: boolean }
-  | { op: 'giveAll' | 'removeAll' | 'tick' | 'flush' | 'cr' }
+  | { op: 'giveAll' | 'removeAll' | 'cr' }
   | { op: 'group'; name: string; features: string[] }
   | { op: 'setGroup'; name: string; given: boolean };
 
@@ -385,7 +317,6 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constantFrom('give' as const, 'remove' as const), names: fc.array(nameArb, { minLength: 1, maxLength: 4 }) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('set' as const), names: fc.array(nameArb, { minLength: 1, maxLength: 4 }), given: fc.boolean() }) },
   { weight: 1, arbitrary: fc.constantFrom<Op>({ op: 'giveAll' }, { op: 'removeAll' }, { op: 'cr' }) },
-  { weight: 3, arbitrary: fc.constantFrom<Op>({ op: 'tick' }, { op: 'flush' }) },
   {
     weight: 1,
     arbitrary: fc.record({ op: fc.constant('group' as const), name: fc.constantFrom('g1', 'g2'), features: fc.array(fc.constantFrom(...ConsentFeatures), { maxLength: 4 }) }),
@@ -394,28 +325,23 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 describe('consentMachine: properties', () => {
-  it('every consent request equals the full state of the model; one request per tick with changes', () => {
+  it('every consent request equals the full state of the model, one per effective change, between its two phases', () => {
     fc.assert(
       fc.property(fc.boolean(), fc.subarray([...ConsentFeatures]), fc.array(opArb, { maxLength: 40 }), (required, initial, ops) => {
-        const { actor, clock, cmds } = start({ required, given: initial });
+        const { actor, cmds } = start({ required, given: initial });
         // The model: plain data, no machine.
         let modelRequired = required;
         let wish = state(initial);
         const groups = new Map<string, ConsentFeature[]>();
-        let owed = required;
         const effective = (): ConsentState => (modelRequired ? wish : allConsent(true));
-        const expected: ConsentState[] = [];
+        const expected: ConsentState[] = required ? [effective()] : [];
         const resolve = (names: string[]): ConsentFeature[] =>
           names.flatMap((n) => ((ConsentFeatures as readonly string[]).includes(n) ? [n as ConsentFeature] : (groups.get(n) ?? [])));
         const change = (features: ConsentFeature[], given: boolean, e: ConsentEvent): void => {
           const before = effective();
           wish = withConsent(wish, features, given);
-          if (modelRequired && JSON.stringify(before) !== JSON.stringify(effective())) owed = true;
+          if (modelRequired && JSON.stringify(before) !== JSON.stringify(effective())) expected.push(effective());
           actor.send(e);
-        };
-        const release = (): void => {
-          if (owed) expected.push(effective());
-          owed = false;
         };
         for (const op of ops) {
           switch (op.op) {
@@ -445,24 +371,15 @@ describe('consentMachine: properties', () => {
             case 'cr':
               if (!modelRequired) {
                 modelRequired = true;
-                owed = true;
+                expected.push(effective());
               }
               actor.send({ type: 'settings.updated', settings: { cr: true } });
               break;
-            case 'tick':
-              release();
-              clock.advance(0);
-              break;
-            case 'flush':
-              release();
-              actor.send({ type: 'flush.requested', at: at(1) });
-              break;
           }
           expect(actor.getSnapshot().context.given).toEqual(effective());
+          // Queued at once: nothing is owed after a step.
+          expect(requests(cmds)).toEqual(expected);
         }
-        release();
-        clock.advance(0);
-        expect(requests(cmds)).toEqual(expected);
         checkPhases(cmds);
       }),
       { numRuns: 300 },

@@ -44,11 +44,15 @@ describe('deviceId API', () => {
     expect(f.logs[2]).toBe('warning: [Countly] [DeviceId] changeWithoutMerge, device ID must be a non-empty string, got [null]; call ignored');
   });
 
-  it('get() and type() read the machine', () => {
+  it('get() and type() read the machine, and log the call with what they return (spec: Logging, line 194)', () => {
     const f = fakeContext({ deviceId: 'dev' });
     const api = createDeviceIdApi(forFeature(f.ctx, deviceIdFeature));
     expect(api.get()).toBe('dev');
     expect(api.type()).toBe('DEVELOPER_SUPPLIED');
+    expect(f.logs).toEqual([
+      'info: [Countly] [DeviceId] get, the device ID is [dev]',
+      'info: [Countly] [DeviceId] type, the device ID type is [DEVELOPER_SUPPLIED]',
+    ]);
     api.enableTemporaryIdMode();
     expect(api.get()).toBe(TEMPORARY_DEVICE_ID);
     expect(api.type()).toBe('TEMPORARY_ID');
@@ -83,7 +87,7 @@ describe('offline API', () => {
     offline.disableOfflineMode();
     expect(api.get()).toBe('new-2');
     expect(api.type()).toBe('SDK_GENERATED');
-    expect(f.logs).toEqual([
+    expect(f.logs.filter((l) => l.includes('[Offline]'))).toEqual([
       'info: [Countly] [Offline] enableOfflineMode, requests are queued, not sent, until offline mode ends',
       'info: [Countly] [Offline] disableOfflineMode, with device ID [real]',
       'info: [Countly] [Offline] enableOfflineMode, requests are queued, not sent, until offline mode ends',
