@@ -91,4 +91,6 @@ export interface PlatformFacts {
   readonly name: string;
   readonly foreground: boolean;
   readonly orientation: 'portrait' | 'landscape' | null;
+  /** The platform's `_locale` metric at boot, if it has one (the push token request's `locale`). */
+  readonly locale?: string;
 }

@@ -5,11 +5,12 @@
  */
 import { isLeft } from 'fp-ts/Either';
 import type { Platform, StorageContents, StorageOp } from '../adapters/types.js';
-import { isForegroundNow, orientationNow } from '../adapters/platform/hooks.js';
+import { isForegroundNow, localeNow, orientationNow } from '../adapters/platform/hooks.js';
 import type { ResolvedConfig } from '../config.js';
 import { typedSettings, unwrapProvidedSettings } from '../domain/behavior-settings.js';
 import { deviceIdAtInit, isTemporaryMarker } from '../domain/device-id-init.js';
 import { RequestQueue } from '../domain/request-queue.js';
+import { DeadLetterStore, DEAD_LETTER_QUEUE } from '../domain/dead-letters.js';
 import type { Instant, PlatformFacts } from '../domain/types.js';
 import { EventStore } from '../effects/event-store.js';
 import type { BootData } from '../features/define.js';
@@ -25,6 +26,10 @@ export interface BootResult {
   readonly eventStore: EventStore;
   /** Writes the boot read decided on (corrupt requests removed, orphaned offline events dropped). */
   readonly ops: readonly StorageOp[];
+  /** Requests moved aside in earlier runs (`domain/dead-letters.ts`). */
+  readonly deadLetters: DeadLetterStore;
+  /** The platform's `isBot()`, read once (spec l. 383: a bot's requests are dropped silently). */
+  readonly bot: boolean;
 }
 
 function parseKv(kv: Readonly<Record<string, string>>, log: Logger): Record<string, unknown> {
@@ -44,7 +49,8 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /** The platform's facts, each hook read once; a hook that throws reads as its default. */
 export function readPlatformFacts(platform: Platform): PlatformFacts {
-  return { name: platform.name, foreground: isForegroundNow(platform), orientation: orientationNow(platform) };
+  const locale = localeNow(platform);
+  return { name: platform.name, foreground: isForegroundNow(platform), orientation: orientationNow(platform), ...(locale !== undefined ? { locale } : {}) };
 }
 
 export interface BootInput {
@@ -89,6 +95,15 @@ export function readBoot(input: BootInput): BootResult {
   const { settings, invalid } = typedSettings(rawSettings);
   for (const { key, value } of invalid) log.warning('BehaviorSettings', `createCountly, invalid ${key} ${param(value)} ignored`);
 
+  let bot = false;
+  try {
+    bot = platform.isBot?.() === true;
+  } catch (error) {
+    log.error('Init', `createCountly, the platform's isBot hook failed: ${String(error)}`);
+  }
+  // spec l. 383: dropped silently — one line at boot says why nothing will be sent.
+  if (bot) log.info('Init', 'createCountly, the platform reports a bot or crawler: no request will be queued or sent');
+
   const generatedId = input.newId();
   let urlDeviceId: string | undefined;
   try {
@@ -121,5 +136,5 @@ export function readBoot(input: BootInput): BootResult {
     at: input.instant(),
     idSeed: input.newId(),
   };
-  return { data, queue, eventStore, ops };
+  return { data, queue, eventStore, ops, deadLetters: new DeadLetterStore(contents.queues[DEAD_LETTER_QUEUE] ?? []), bot };
 }

@@ -13,6 +13,16 @@ export function isForegroundNow(platform: Platform): boolean {
   }
 }
 
+/** The platform's `_locale` metric now, or undefined (none, or the metrics hook throws). */
+export function localeNow(platform: Platform): string | undefined {
+  try {
+    const locale: unknown = platform.metrics()._locale;
+    return typeof locale === 'string' && locale !== '' ? locale : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The orientation now, or null (no hook, or the hook throws). */
 export function orientationNow(platform: Platform): Orientation | null {
   try {
