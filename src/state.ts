@@ -14,5 +14,7 @@ export interface CountlyState {
   queue: { requests: number; events: number };
   backoff: { active: boolean; total: number; maxConsecutive: number };
   processor: { state: string; holds: string[] };
+  /** Requests the server refused for good and the SDK moved aside since boot (docs/request-processor.md "Dead letters"). */
+  deadLetters: number;
   serverUrl: string;
 }

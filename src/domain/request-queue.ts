@@ -36,6 +36,14 @@ export class RequestQueue {
   private items: Array<QueuedRequest | undefined> = [];
   private head = 0;
   private nextSeq: number;
+  /**
+   * Every request with a seq up to this one was written by a group the storage acknowledged
+   * (stored requests count as written). Writes land in order and seqs grow in push order, so
+   * "durable" is a prefix of seqs: one number, no per-entry bookkeeping on the enqueue path.
+   */
+  private durableSeq: number;
+  /** The last request `timestamp` handed out (`stamp`). */
+  private lastStamp = 0;
 
   constructor(
     entries: readonly QueueEntry[] = [],
@@ -45,8 +53,37 @@ export class RequestQueue {
     for (const e of entries) {
       this.items.push({ seq: e.seq, data: e.data, createdAt: createdAtOf(e.data) });
       if (e.seq > max) max = e.seq;
+      const at = createdAtOf(e.data);
+      if (at > this.lastStamp) this.lastStamp = at;
     }
     this.nextSeq = max + 1;
+    this.durableSeq = max;
+  }
+
+  /**
+   * The `timestamp` of the next request: unique and strictly increasing in queue order
+   * (max(last + 1, the data's time); spec l. 405 "unique timestamp", l. 321 historical order).
+   * Stored requests count, so a restart never stamps a request before one still queued.
+   */
+  stamp(at: number): number {
+    const t = Number.isFinite(at) && at > this.lastStamp ? at : this.lastStamp + 1;
+    this.lastStamp = t;
+    return t;
+  }
+
+  /** The seq of the newest request ever queued (0 when none). */
+  get lastSeq(): number {
+    return this.nextSeq - 1;
+  }
+
+  /** Whether the write that created request `seq` is durable (only such a request may be sent). */
+  isDurable(seq: number): boolean {
+    return seq <= this.durableSeq;
+  }
+
+  /** Every request up to `seq` was written by an acknowledged group. */
+  markDurableThrough(seq: number): void {
+    if (seq > this.durableSeq) this.durableSeq = seq;
   }
 
   get length(): number {

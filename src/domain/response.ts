@@ -33,3 +33,62 @@ function classifyResponse(status: number, body: string): Classification {
   if (!Object.hasOwn(parsed, 'result')) return { ok: false, reason: `status ${status}, response has no "result"` };
   return { ok: true };
 }
+
+/**
+ * What the request processor does with an answer. Beyond the spec's success rule (which only
+ * says "retry until it is completed", SDK guide l. 327), some answers can never heal: retrying
+ * them forever blocks everything queued behind (one request answered 400 was retried 21 times
+ * in 20 s while the queue filled up to its limit).
+ *
+ * - `delivered`: the spec's success rule holds and the server kept the data.
+ * - `retry`: may heal (5xx, 408, 429, a non-JSON answer, a timeout, a network error): the
+ *   spec's rule applies — cool down, then the same request again.
+ * - `rejected`: cannot heal. `client-error` is a 4xx other than 408 (timeout) and 429 (too
+ *   many requests); `checksum` is the server's 200 `{"result":"Request does not match
+ *   checksum"}` / `"Request does not have checksum"` (server-rules.md, `/i` step 5): by the
+ *   spec's rule it leaves the queue, but the server dropped the data.
+ */
+export type Verdict =
+  | { kind: 'delivered' }
+  | { kind: 'retry'; reason: string }
+  | { kind: 'rejected'; cause: RejectionCause; reason: string };
+
+export type RejectionCause = 'client-error' | 'checksum';
+
+/** 408 Request Timeout and 429 Too Many Requests are 4xx answers that heal by waiting. */
+const TRANSIENT_CLIENT_ERRORS: ReadonlySet<number> = new Set([408, 429]);
+
+/** The server's answers for a request it dropped over its checksum (server-rules.md, `/i` step 5). */
+const CHECKSUM_RESULTS: ReadonlySet<string> = new Set(['Request does not match checksum', 'Request does not have checksum']);
+
+export function judge(result: TransportResult): Verdict {
+  const classified = classifyResult(result);
+  if (result.kind !== 'response') return classified.ok ? { kind: 'delivered' } : { kind: 'retry', reason: classified.reason };
+  const { status, body } = result;
+  if (status >= 400 && status < 500 && !TRANSIENT_CLIENT_ERRORS.has(status)) {
+    return { kind: 'rejected', cause: 'client-error', reason: `HTTP status ${status}${resultText(body)}` };
+  }
+  if (!classified.ok) return { kind: 'retry', reason: classified.reason };
+  const text = resultOf(body);
+  if (text !== undefined && CHECKSUM_RESULTS.has(text)) return { kind: 'rejected', cause: 'checksum', reason: `status ${status}, ${text}` };
+  return { kind: 'delivered' };
+}
+
+/** The `result` string of a JSON object body, if any. */
+function resultOf(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as unknown;
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+      const r = (parsed as { result?: unknown }).result;
+      return typeof r === 'string' ? r : undefined;
+    }
+  } catch {
+    // not JSON: no result
+  }
+  return undefined;
+}
+
+const resultText = (body: string): string => {
+  const r = resultOf(body);
+  return r === undefined ? '' : `, ${JSON.stringify(r.slice(0, 200))}`;
+};

@@ -2,6 +2,7 @@ import { filter, map } from 'rxjs';
 import type { StorageOp } from '../adapters/types.js';
 import type { QueuedRequest } from '../domain/request-queue.js';
 import { buildStoredRequest, DEVICE_ID_TYPE_WIRE, parseStoredRequest, rewriteStoredRequest } from '../protocol/request.js';
+import { instantAt } from '../protocol/time.js';
 import type { Command, RequestQueueCommand } from './commands.js';
 import type { Effect, EffectDeps } from './deps.js';
 
@@ -20,10 +21,21 @@ function perform(c: RequestQueueCommand, deps: EffectDeps): StorageOp[] {
   const { queue, config } = deps;
   switch (c.type) {
     case 'request.enqueue': {
+      // spec l. 383: a bot's requests are dropped silently (logged once, at boot).
+      if (deps.bot) return [];
+      // spec l. 4836: the server's `tracking: false` stops every new request, whoever asks.
+      if (deps.trackingDisabled()) {
+        deps.log.debug('RequestQueue', `enqueue, tracking is disabled by the server's settings; request [${Object.keys(c.params).join(',')}] dropped`);
+        return [];
+      }
       // The identity is read now, synchronously with the command: a request emitted before a
       // device-ID change is stamped with the old ID, one emitted after with the new one.
       const identity = c.identity ?? deps.identity();
-      const instant = c.at ?? deps.instant();
+      const at = c.at ?? deps.instant();
+      // The request's own `timestamp` is unique and strictly increasing in queue order (spec
+      // l. 405); the data's time moves forward only when an earlier request already took it.
+      const timestamp = queue.stamp(at.timestamp);
+      const instant = timestamp === at.timestamp ? at : instantAt(timestamp);
       const data = buildStoredRequest({
         appKey: config.appKey,
         deviceId: identity.deviceId,

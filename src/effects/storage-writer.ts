@@ -71,6 +71,10 @@ export class StorageWriter {
   private writing = false;
   private scheduled = false;
   private waiters: Array<() => void> = [];
+  /** Numbers the pushes: push n is durable once `durableTicket >= n`. */
+  private ticket = 0;
+  private durableTicket = 0;
+  private durabilityWaiters: Array<{ ticket: number; resolve: (durable: boolean) => void }> = [];
   /** Operations the adapter acknowledged, for diagnostics. */
   opsWritten = 0;
   /** Writes the adapter refused; their operations are retried with the next write. */
@@ -87,10 +91,31 @@ export class StorageWriter {
     this.handle = null;
   }
 
-  push(ops: readonly StorageOp[]): void {
-    if (ops.length === 0) return;
+  /** Queues operations for the next write; returns the push's ticket (see `whenDurable`). */
+  push(ops: readonly StorageOp[]): number {
+    if (ops.length === 0) return this.ticket;
     for (const op of ops) this.pending.push(op);
     this.schedule();
+    return ++this.ticket;
+  }
+
+  /** The ticket of the latest push: everything pushed so far is durable once it is. */
+  get lastTicket(): number {
+    return this.ticket;
+  }
+
+  /**
+   * Resolves `true` once the push with `ticket` (default: the latest) and everything before it
+   * is durable, or `false` when a write attempt fails first (the operations stay pending and
+   * are tried again with the next write; asking again retries). Groups land in order, so this
+   * waits for at most the write in flight and the one after it, however busy the writer is.
+   */
+  whenDurable(ticket = this.ticket): Promise<boolean> {
+    if (ticket <= this.durableTicket) return Promise.resolve(true);
+    const done = new Promise<boolean>((resolve) => this.durabilityWaiters.push({ ticket, resolve }));
+    // Operations kept after a failed write are tried again now.
+    this.schedule();
+    return done;
   }
 
   /**
@@ -120,11 +145,17 @@ export class StorageWriter {
     this.writing = true;
     while (this.pending.length > 0) {
       const batch = squash(this.pending);
+      // Every push so far is in this group (or in one written before it).
+      const covers = this.ticket;
       this.pending = [];
-      if (batch.length === 0) continue;
+      if (batch.length === 0) {
+        this.landed(covers);
+        continue;
+      }
       try {
         await handle.write(batch);
         this.opsWritten += batch.length;
+        this.landed(covers);
       } catch (error) {
         // Never write a later group over one that did not land: the disk must always hold a
         // prefix of what was accepted (else a restart could, e.g., find events whose request
@@ -133,6 +164,9 @@ export class StorageWriter {
         this.pending = [...batch, ...this.pending];
         this.failures += 1;
         this.log.error('Storage', `write, failed to persist ${batch.length} operations (kept, tried again with the next write): ${String(error)}`);
+        const waiting = this.durabilityWaiters;
+        this.durabilityWaiters = [];
+        for (const w of waiting) w.resolve(false);
         break;
       }
     }
@@ -140,5 +174,17 @@ export class StorageWriter {
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w();
+  }
+
+  private landed(ticket: number): void {
+    if (ticket <= this.durableTicket) return;
+    this.durableTicket = ticket;
+    if (this.durabilityWaiters.length === 0) return;
+    const still: typeof this.durabilityWaiters = [];
+    for (const w of this.durabilityWaiters) {
+      if (w.ticket <= ticket) w.resolve(true);
+      else still.push(w);
+    }
+    this.durabilityWaiters = still;
   }
 }

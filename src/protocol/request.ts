@@ -24,11 +24,22 @@ export const GET_MAX_LENGTH = 2000;
 export const CHECKSUM_PARAM = 'checksum256';
 export const REMAINING_PARAM = 'rr';
 
-/** spec: `t` — 0 developer supplied, 1 SDK generated, 2 temporary ID. */
-export const DEVICE_ID_TYPE_WIRE: Readonly<Record<DeviceIdType, string>> = Object.freeze({
+/**
+ * The device-ID types the wire knows. `URL_PROVIDED` is an ID the platform found in the URL
+ * (browser `cly_id`); the device-ID machine is to report it as its own type (until then such
+ * an ID is typed `DEVELOPER_SUPPLIED` and goes out as `t=0`).
+ */
+export type WireDeviceIdType = DeviceIdType | 'URL_PROVIDED';
+
+/**
+ * `t` — 0 developer supplied, 1 SDK generated, 2 temporary ID, 3 provided by URL (the values
+ * the server and the official web SDK use: server-rules.md, "What the params do").
+ */
+export const DEVICE_ID_TYPE_WIRE: Readonly<Record<WireDeviceIdType, string>> = Object.freeze({
   DEVELOPER_SUPPLIED: '0',
   SDK_GENERATED: '1',
   TEMPORARY_ID: '2',
+  URL_PROVIDED: '3',
 });
 
 /** The base params, in wire order (spec: Making Requests). */
@@ -57,7 +68,7 @@ const RESERVED: ReadonlySet<string> = new Set<string>([
 export interface StoredRequestInput {
   appKey: string;
   deviceId: string;
-  deviceIdType?: DeviceIdType | undefined;
+  deviceIdType?: WireDeviceIdType | undefined;
   instant: Instant;
   sdkName: string;
   sdkVersion: string;
@@ -85,7 +96,7 @@ export function buildStoredRequest(input: StoredRequestInput): string {
     ['sdk_name', input.sdkName],
     ['av', input.appVersion],
   ];
-  if (input.deviceIdType !== undefined) list.push(['t', DEVICE_ID_TYPE_WIRE[input.deviceIdType]]);
+  if (input.deviceIdType !== undefined && Object.hasOwn(DEVICE_ID_TYPE_WIRE, input.deviceIdType)) list.push(['t', DEVICE_ID_TYPE_WIRE[input.deviceIdType]]);
   for (const [k, v] of Object.entries(input.params)) {
     if (!RESERVED.has(k)) list.push([k, v]);
   }

@@ -107,6 +107,12 @@ export interface CountlyTestServer {
   injectFaults(...faults: Fault[]): void;
   /** Applied to every request until cleared (after the queued ones). */
   setFault(fault: Fault | null): void;
+  /**
+   * Answers every request whose params match with `status` (default 400) and `body` (default
+   * `{"result":"Rejected"}`), before any rule runs, until cleared with `null`: a request the
+   * server refuses every time (a "poison" request), among others it accepts.
+   */
+  rejectWhen(match: ((params: Readonly<Record<string, string>>) => boolean) | null, answer?: { status?: number; body?: string }): void;
   /** Changes answers and rules from now on (merged into the current ones). */
   configure(settings: ServerSettings): void;
   /** Forgets received requests, faults and the duplicate-detection memory. */
@@ -144,6 +150,7 @@ export function startServer(options: ServerOptions = {}): Promise<CountlyTestSer
   let received: ReceivedRequest[] = [];
   let queuedFaults: Fault[] = [];
   let stickyFault: Fault | null = null;
+  let rejection: { match: (params: Readonly<Record<string, string>>) => boolean; status: number; body: string } | null = null;
   let lastHashByDevice = new Map<string, string>();
   let nextId = 1;
   let closed = false;
@@ -372,6 +379,11 @@ export function startServer(options: ServerOptions = {}): Promise<CountlyTestSer
       return;
     }
     if (fault !== undefined && !(await applyFault(fault, req, res, record))) return;
+    if (rejection !== null && rejection.match(record.params)) {
+      record.error = `rejected: status ${rejection.status}`;
+      answer(res, record, rejection.status, rejection.body);
+      return;
+    }
     if (bodyParams === null) {
       applyVerdict(res, record, fail(400, 'Could not parse JSON body'));
       return;
@@ -410,6 +422,9 @@ export function startServer(options: ServerOptions = {}): Promise<CountlyTestSer
         setFault: (fault) => {
           stickyFault = fault;
         },
+        rejectWhen: (match, answer = {}) => {
+          rejection = match === null ? null : { match, status: answer.status ?? 400, body: answer.body ?? '{"result":"Rejected"}' };
+        },
         configure: (changes) => {
           Object.assign(settings, changes);
         },
@@ -417,6 +432,7 @@ export function startServer(options: ServerOptions = {}): Promise<CountlyTestSer
           received = [];
           queuedFaults = [];
           stickyFault = null;
+          rejection = null;
           lastHashByDevice = new Map();
           notify();
         },

@@ -33,6 +33,8 @@ function queueDeps(readMetrics: () => string) {
     eventStore: new EventStore(),
     identity: () => ({ deviceId: 'd', deviceIdType: 'DEVELOPER_SUPPLIED' as const }),
     instant: () => instantAt(T0),
+    trackingDisabled: () => false,
+    bot: false,
     metrics: () => {
       const m = readMetrics();
       reads.push(m);

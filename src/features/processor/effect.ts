@@ -4,7 +4,8 @@ import type { Command, TransportCommand } from '../../effects/commands.js';
 import type { Effect, EffectDeps, SdkEvent } from '../../effects/deps.js';
 import { blocks } from '../../domain/holds.js';
 
-const isTransportCommand = (c: Command): c is TransportCommand => c.type === 'transport.sendHead' || c.type === 'requests.remove';
+const isTransportCommand = (c: Command): c is TransportCommand =>
+  c.type === 'transport.sendHead' || c.type === 'requests.remove' || c.type === 'requests.deadLetter';
 
 /** Drops heads older than the drop age (spec: Request Drop by Age). */
 function dropStaleHeads(deps: EffectDeps, hours: number): number {
@@ -26,6 +27,7 @@ function sendHead(deps: EffectDeps, dropAgeHours: number): Observable<SdkEvent> 
   const queueLength = deps.queue.length;
   const changed: SdkEvent[] = dropped > 0 ? [{ type: 'queue.changed', requests: queueLength, events: deps.eventStore.size }] : [];
   if (!head) return from([...changed, { type: 'transport.idle' as const, queueLength }]);
+  if (!deps.queue.isDurable(head.seq)) return concat(from(changed), afterDurable(deps, dropAgeHours, head.seq, head.createdAt));
   const started = deps.clock.now();
   const attempt = async (): Promise<SdkEvent> => {
     const request = await buildHttpRequest({
@@ -67,7 +69,40 @@ function sendHead(deps: EffectDeps, dropAgeHours: number): Observable<SdkEvent> 
   return concat(from(changed), defer(() => from(attempt())).pipe(catchError(failed)));
 }
 
-/** The request processor's I/O: send the head of the queue, remove delivered requests. */
+/**
+ * Only a request whose creating write is durable may be sent: one sent from memory before its
+ * group lands is sent again after a crash — the events it carries are still stored as events
+ * and go out in a new request. The head waits for the writer (at most the group in flight and
+ * the next one); the processor stays in `sending`, so a running flush covers it. A write the
+ * storage refuses fails the send (cool-down; the retry asks the writer to try again).
+ */
+function afterDurable(deps: EffectDeps, dropAgeHours: number, seq: number, createdAt: number): Observable<SdkEvent> {
+  const through = deps.queue.lastSeq;
+  const started = deps.clock.now();
+  return defer(() => from(deps.writer.whenDurable())).pipe(
+    mergeMap((durable): Observable<SdkEvent> => {
+      if (durable) {
+        deps.queue.markDurableThrough(through);
+        return sendHead(deps, dropAgeHours);
+      }
+      const reason = 'not sent: the storage refused the write that holds it';
+      deps.log.debug('Network', `send, request [${seq}] ${reason}`);
+      const now = deps.clock.now();
+      return of({ type: 'transport.failed', seq, reason, elapsedMs: now - started, createdAt, completedAt: now, queueLength: deps.queue.length });
+    }),
+  );
+}
+
+/** Moves a refused request aside: out of the queue, into the capped dead-letter store, in one group. */
+function deadLetter(deps: EffectDeps, seq: number, reason: string): SdkEvent {
+  // It is the head (one send at a time); the scan covers a queue changed under the send.
+  const head = deps.queue.peek();
+  const request = head?.seq === seq ? head : deps.queue.toArray().find((r) => r.seq === seq);
+  if (request) deps.writer.push([...deps.queue.remove(seq), ...deps.deadLetters.add({ request: request.data, reason, at: deps.clock.now() })]);
+  return { type: 'queue.changed', requests: deps.queue.length, events: deps.eventStore.size };
+}
+
+/** The request processor's I/O: send the head of the queue, remove delivered requests, move refused ones aside. */
 export const transportEffect: Effect = (cmd$, deps) =>
   cmd$.pipe(
     filter(isTransportCommand),
@@ -76,6 +111,7 @@ export const transportEffect: Effect = (cmd$, deps) =>
         deps.writer.push(deps.queue.remove(c.seq));
         return of({ type: 'queue.changed', requests: deps.queue.length, events: deps.eventStore.size });
       }
+      if (c.type === 'requests.deadLetter') return of(deadLetter(deps, c.seq, c.reason));
       return sendHead(deps, c.dropAgeHours);
     }),
   );

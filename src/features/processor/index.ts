@@ -1,6 +1,7 @@
 /** The request processor (spec: Request Queue): sends the queue head, one at a time, under holds. */
 import { defineFeature } from '../define.js';
 import { createQueueApi } from './api.js';
+import { appKeysEffect } from './app-keys.js';
 import { transportEffect } from './effect.js';
 import { requestProcessorListensTo, requestProcessorMachine } from './machine.js';
 
@@ -17,15 +18,18 @@ export const processorFeature = defineFeature({
       // spec: SDK Behavior Settings — developer settings < behavior settings (a server `dort: 0` disables dropping).
       maxQueueSize: typeof rqs === 'number' && Number.isInteger(rqs) && rqs > 0 ? rqs : b.config.maxRequestQueueSize,
       dropAgeHours: typeof dort === 'number' && Number.isFinite(dort) && dort >= 0 ? dort : b.config.requestDropAgeHours,
+      // spec l. 4836: the server's `tracking: false`, stored or provided, holds from boot on.
+      trackingDisabled: b.settings.tracking === false,
     };
   },
   listensTo: [...requestProcessorListensTo, 'transport.succeeded', 'transport.failed', 'transport.idle', 'queue.changed'],
-  effects: [transportEffect],
+  effects: [transportEffect, appKeysEffect],
   select: (snapshot) => ({
     processor: {
       state: snapshot === undefined ? 'stopped' : typeof snapshot.value === 'string' ? snapshot.value : JSON.stringify(snapshot.value),
       holds: snapshot ? [...snapshot.context.holds] : [],
     },
+    deadLetters: snapshot?.context.deadLetters ?? 0,
   }),
   api: (ctx) => ({ queue: createQueueApi(ctx) }),
 });

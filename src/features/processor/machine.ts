@@ -11,10 +11,16 @@
  * - `sending`    exactly one `transport.sendHead` outstanding; everything else is remembered
  * - `coolingDown` after a failed send, waits `retryCooldown`, then tries the same head again
  * - `held`       a hold blocks sending (temporary ID, offline, networking disabled, booting, backoff)
+ *
+ * Beyond the spec: an answer that can never heal (`judge` in domain/response.ts) is retried
+ * a few times with a growing cool-down, then the request is moved aside (`requests.deadLetter`,
+ * domain/dead-letters.ts) so the queue moves on. It also owns the server's `tracking` flag
+ * (spec l. 4836), which the queue effect reads to refuse new requests.
  */
 import { assign, enqueueActions, setup } from 'xstate';
 import type { Broadcast, Command, EffectResult } from '../../effects/commands.js';
-import { classifyResult } from '../../domain/response.js';
+import { judge, type Verdict } from '../../domain/response.js';
+import { afterRejection, DEAD_LETTER_POLICY, type DeadLetterPolicy } from '../../domain/dead-letters.js';
 import { blocks, isHold, type Hold } from '../../domain/holds.js';
 
 export { HOLDS, isHold, type Hold } from '../../domain/holds.js';
@@ -32,6 +38,16 @@ export interface RequestProcessorInput {
   dropAgeHours?: number;
   /** The server's `networking: false` is known at boot. */
   networkingDisabled?: boolean;
+  /** The server's `tracking: false` is known at boot. */
+  trackingDisabled?: boolean;
+  /** How refused requests are retried and moved aside (default `DEAD_LETTER_POLICY`). */
+  deadLetterPolicy?: DeadLetterPolicy;
+}
+
+/** How often the current head was refused by an answer that cannot heal. */
+export interface Rejections {
+  readonly seq: number;
+  readonly attempts: number;
 }
 
 /** A running `queue.flush()`. */
@@ -70,6 +86,15 @@ export interface RequestProcessorContext {
   dropAgeHours: number;
   /** The queue limit at boot, announced at start. */
   bootQueueLimit: number | null;
+  /** The next cool-down: `retryCooldownMs`, or longer after a refusal that cannot heal. */
+  cooldownMs: number;
+  /** Refusals of the head so far (reset when another request is refused). */
+  rejections: Rejections | null;
+  /** Requests moved aside since boot (the health check reads it; `state$.deadLetters`). */
+  deadLetters: number;
+  /** The server's `tracking: false` (spec l. 4836): no new request is queued while set. */
+  trackingDisabled: boolean;
+  deadLetterPolicy: DeadLetterPolicy;
 }
 
 type QueueChanged = Extract<EffectResult, { type: 'queue.changed' }>;
@@ -91,7 +116,7 @@ export type RequestProcessorEvent =
 
 export type RequestProcessorCommand = Extract<
   Command,
-  { type: 'transport.sendHead' } | { type: 'requests.remove' } | { type: 'requests.setMaxSize' } | { type: 'log' } | { type: 'broadcast' }
+  { type: 'transport.sendHead' } | { type: 'requests.remove' } | { type: 'requests.deadLetter' } | { type: 'requests.setMaxSize' } | { type: 'log' } | { type: 'broadcast' }
 >;
 
 /** The broadcasts the router must deliver to the request processor. */
@@ -106,9 +131,21 @@ export const requestProcessorListensTo: readonly Broadcast['type'][] = Object.fr
 const MODULE = 'RequestProcessor';
 const DEFAULT_RETRY_COOLDOWN_MS = 60_000;
 
-/** spec: Request Queue — delivered iff 2xx and a JSON object body holding `result`. */
-const classifySucceeded = (e: Succeeded) =>
-  classifyResult({ kind: 'response', status: e.status, body: e.body, elapsedMs: e.elapsedMs });
+/** spec: Request Queue — delivered iff 2xx and a JSON object body holding `result`; some answers never heal. */
+const verdictOf = (e: Succeeded | Failed): Verdict =>
+  e.type === 'transport.failed' ? { kind: 'retry', reason: e.reason } : judge({ kind: 'response', status: e.status, body: e.body, elapsedMs: e.elapsedMs });
+
+/** The refusals of `seq` counting this one, when the answer cannot heal. */
+const rejectionsAfter = (c: RequestProcessorContext, e: Succeeded | Failed, v: Verdict): Rejections | null =>
+  v.kind === 'rejected' ? { seq: e.seq, attempts: (c.rejections?.seq === e.seq ? c.rejections.attempts : 0) + 1 } : c.rejections;
+
+/** This refusal is the last the policy allows: the request is moved aside. */
+const isFinalRejection = (c: RequestProcessorContext, e: Succeeded | Failed): boolean => {
+  const v = verdictOf(e);
+  if (v.kind !== 'rejected') return false;
+  const r = rejectionsAfter(c, e, v)!;
+  return afterRejection(v.cause, r.attempts, c.retryCooldownMs, c.deadLetterPolicy).action === 'deadLetter';
+};
 
 const hardHeld = (c: RequestProcessorContext): boolean => blocks(c.holds, 'flush');
 
@@ -144,6 +181,11 @@ export function initialProcessorContext(input: RequestProcessorInput): RequestPr
     backoffUntilMs: null,
     dropAgeHours: validHours(input.dropAgeHours) ? input.dropAgeHours : 0,
     bootQueueLimit: validLimit(input.maxQueueSize) ? input.maxQueueSize : null,
+    cooldownMs: Number.isFinite(cooldown) && cooldown >= 0 ? cooldown : DEFAULT_RETRY_COOLDOWN_MS,
+    rejections: null,
+    deadLetters: 0,
+    trackingDisabled: input.trackingDisabled === true,
+    deadLetterPolicy: input.deadLetterPolicy ?? DEAD_LETTER_POLICY,
   };
 }
 
@@ -155,13 +197,15 @@ export const requestProcessorMachine = setup({
     emitted: {} as RequestProcessorCommand,
   },
   delays: {
-    retryCooldown: ({ context }) => context.retryCooldownMs,
+    retryCooldown: ({ context }) => context.cooldownMs,
   },
   guards: {
     isBlocked: ({ context }) => blocked(context),
     hasWork: ({ context }) => context.wake || context.flushes.length > 0,
     isHardHeld: ({ context }) => hardHeld(context),
-    isDelivered: ({ event }) => event.type === 'transport.succeeded' && classifySucceeded(event).ok,
+    isDelivered: ({ event }) => event.type === 'transport.succeeded' && verdictOf(event).kind === 'delivered',
+    /** Refused for good: moved aside, and the queue moves on. */
+    isDeadLetter: ({ context, event }) => event.type === 'transport.succeeded' && isFinalRejection(context, event),
     /** The effect did not send at all: a hard hold arrived before the bytes left. */
     wasWithheld: ({ event }) => event.type === 'transport.failed' && event.withheld === true,
     /** A flush that arrived during the failed send still wants its own attempt, at once. */
@@ -231,24 +275,55 @@ export const requestProcessorMachine = setup({
       enqueue.assign({
         delivered: context.delivered + 1,
         lastFailure: null,
+        rejections: null,
+        cooldownMs: context.retryCooldownMs,
         wake: true,
         flushes: context.flushes.map((f) => (f.armed ? { ...f, delivered: f.delivered + 1 } : f)),
       });
     }),
 
-    /** A failed send ends every flush that covered it (API: until ... one send fails). */
+    /**
+     * A failed send ends every flush that covered it (API: until ... one send fails). The
+     * cool-down is the spec's (l. 327), or a growing one after a refusal that cannot heal.
+     */
     recordFailure: enqueueActions(({ context, event, enqueue }) => {
       const e = event as Succeeded | Failed;
-      const verdict = e.type === 'transport.failed' ? { ok: false as const, reason: e.reason } : classifySucceeded(e);
-      const reason = verdict.ok ? 'not delivered' : verdict.reason;
+      const verdict = verdictOf(e);
+      const reason = verdict.kind === 'delivered' ? 'not delivered' : verdict.reason;
+      const rejections = rejectionsAfter(context, e, verdict);
+      const next = verdict.kind === 'rejected' ? afterRejection(verdict.cause, rejections!.attempts, context.retryCooldownMs, context.deadLetterPolicy) : null;
+      const cooldownMs = next?.action === 'retry' ? next.delayMs : context.retryCooldownMs;
       enqueue.emit({
         type: 'log',
-        level: 'debug',
+        level: verdict.kind === 'rejected' ? 'warning' : 'debug',
         module: MODULE,
-        message: `send, request [${e.seq}] not delivered, retrying later: ${reason}`,
+        message:
+          verdict.kind === 'rejected'
+            ? `send, request [${e.seq}] refused (${reason}), attempt ${rejections!.attempts} of ${context.deadLetterPolicy.attempts[verdict.cause]}, retrying in ${cooldownMs} ms`
+            : `send, request [${e.seq}] not delivered, retrying later: ${reason}`,
       });
       for (const f of context.flushes) if (f.armed) enqueue.emit(finished(f, true));
-      enqueue.assign({ lastFailure: reason, wake: true, flushes: context.flushes.filter((f) => !f.armed) });
+      enqueue.assign({ lastFailure: reason, wake: true, flushes: context.flushes.filter((f) => !f.armed), rejections, cooldownMs });
+    }),
+
+    /**
+     * The last refusal the policy allows: the request leaves the queue for the dead-letter
+     * store. No cool-down (the next head has nothing to do with it); running flushes go on,
+     * the moved request counted as neither delivered nor failed.
+     */
+    recordDeadLetter: enqueueActions(({ context, event, enqueue }) => {
+      const e = event as Succeeded;
+      const verdict = verdictOf(e);
+      const reason = verdict.kind === 'rejected' ? verdict.reason : 'refused';
+      const attempts = rejectionsAfter(context, e, verdict)?.attempts ?? 1;
+      enqueue.emit({ type: 'requests.deadLetter', seq: e.seq, reason });
+      enqueue.emit({
+        type: 'log',
+        level: 'error',
+        module: MODULE,
+        message: `send, request [${e.seq}] refused ${attempts} time(s) (${reason}); moved to the dead-letter store so the queue moves on`,
+      });
+      enqueue.assign({ deadLetters: context.deadLetters + 1, lastFailure: reason, wake: true, rejections: null, cooldownMs: context.retryCooldownMs });
     }),
 
     /** The queue is empty: every flush that covered the read is done. */
@@ -289,7 +364,16 @@ export const requestProcessorMachine = setup({
      */
     applySettings: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'settings.updated') return;
-      const { networking, rqs, dort } = event.settings as { networking?: unknown; rqs?: unknown; dort?: unknown };
+      const { networking, rqs, dort, tracking } = event.settings as { networking?: unknown; rqs?: unknown; dort?: unknown; tracking?: unknown };
+      if (typeof tracking === 'boolean' && tracking === context.trackingDisabled) {
+        enqueue.assign({ trackingDisabled: !tracking });
+        enqueue.emit({
+          type: 'log',
+          level: 'info',
+          module: MODULE,
+          message: tracking ? 'settings, tracking enabled again by the server' : 'settings, tracking disabled by the server: no new request is queued (queued ones are still sent)',
+        });
+      }
       if (networking === false && !context.holds.includes('networking-disabled')) enqueue.assign({ holds: [...context.holds, 'networking-disabled'] });
       if (networking === true && context.holds.includes('networking-disabled')) enqueue.assign({ holds: context.holds.filter((h) => h !== 'networking-disabled') });
       if (validLimit(rqs)) enqueue.emit({ type: 'requests.setMaxSize', max: rqs, reason: 'settings' });
@@ -363,6 +447,7 @@ export const requestProcessorMachine = setup({
       on: {
         'transport.succeeded': [
           { guard: 'isDelivered', target: 'deciding', actions: ['recordDelivered', 'stopFlushesIfHardHeld'] },
+          { guard: 'isDeadLetter', target: 'deciding', actions: ['recordDeadLetter', 'stopFlushesIfHardHeld'] },
           { guard: 'flushWaiting', target: 'deciding', actions: 'recordFailure' },
           { target: 'coolingDown', actions: ['recordFailure', 'stopFlushesIfHardHeld'] },
         ],

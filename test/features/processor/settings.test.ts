@@ -14,13 +14,17 @@ type Snap = SnapshotFrom<typeof requestProcessorMachine>;
 const input = (over: Partial<RequestProcessorInput> = {}): RequestProcessorInput => ({ retryCooldownMs: 1000, queueLength: 0, ...over });
 const settings = (s: BehaviorSettings) => ({ type: 'settings.updated' as const, settings: s });
 
+/** The commands among the actions `transition()` returned. */
+const emitted = (actions: ReadonlyArray<{ type: string; params?: unknown }>): RequestProcessorCommand[] =>
+  actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: RequestProcessorCommand }).event);
+
 function start(over: Partial<RequestProcessorInput> = {}): { snap: Snap; cmds: RequestProcessorCommand[] } {
   const [snap, actions] = initialTransition(requestProcessorMachine, input(over));
-  return { snap, cmds: actions.flatMap((a) => (a.type === 'xstate.emit' ? [(a.params as { event: RequestProcessorCommand }).event] : [])) };
+  return { snap, cmds: emitted(actions) };
 }
 function step(snap: Snap, event: Parameters<typeof transition<typeof requestProcessorMachine>>[2]): { snap: Snap; cmds: RequestProcessorCommand[] } {
   const [next, actions] = transition(requestProcessorMachine, snap, event);
-  return { snap: next, cmds: actions.flatMap((a) => (a.type === 'xstate.emit' ? [(a.params as { event: RequestProcessorCommand }).event] : [])) };
+  return { snap: next, cmds: emitted(actions) };
 }
 
 describe('request processor: behavior settings', () => {
