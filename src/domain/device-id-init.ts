@@ -97,6 +97,20 @@ export function decodeStoredIdentity(value: unknown): Either<string, StoredIdent
   return right(id === TEMPORARY_DEVICE_ID ? { id, type: 'TEMPORARY_ID' } : { id, type: type as DeviceIdType });
 }
 
+/** Storage key of the device ID the platform found in the URL (kept so later visits still send `t=3`). */
+export const URL_DEVICE_ID_KEY = 'urlDeviceId';
+
+/**
+ * The device ID that came from the URL and is in use after init, if any: the URL ID the truth
+ * table just set, or one an earlier visit set (`storedUrlId`) that is still the stored ID. The
+ * wire sends such an ID with `t=3` (server-rules.md: `t` 3 = provided by URL).
+ */
+export function urlIdentityAtInit(result: Pick<DeviceIdInitResult, 'deviceId' | 'deviceIdType' | 'outcome'>, storedUrlId: unknown): string | null {
+  if (result.outcome === 'sets URL ID' || result.outcome === 'sets URL ID, exits temp mode') return result.deviceId;
+  if (result.outcome === 'uses stored ID' && result.deviceIdType === 'DEVELOPER_SUPPLIED' && result.deviceId === storedUrlId) return result.deviceId;
+  return null;
+}
+
 /** The ID a fresh acquisition gives (no stored ID, or a cleared one): URL > custom > temporary > generated. */
 function acquire(input: DeviceIdInitInput): Pick<DeviceIdInitResult, 'deviceId' | 'deviceIdType' | 'temporary' | 'outcome'> {
   if (input.url !== undefined) return { deviceId: input.url, deviceIdType: 'DEVELOPER_SUPPLIED', temporary: false, outcome: 'sets URL ID' };

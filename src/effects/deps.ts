@@ -4,6 +4,7 @@ import type { ResolvedConfig } from '../config.js';
 import type { RequestQueue } from '../domain/request-queue.js';
 import type { DeviceIdType, Instant } from '../domain/types.js';
 import type { Logger } from '../log.js';
+import type { WireDeviceIdType } from '../protocol/request.js';
 import type { Hold } from '../domain/holds.js';
 import type { DeadLetterStore } from '../domain/dead-letters.js';
 import type { QueueEntry } from '../adapters/types.js';
@@ -20,6 +21,8 @@ export type SdkEvent = EffectResult | Broadcast | RecordInternalEventCommand;
 export interface Identity {
   deviceId: string;
   deviceIdType: DeviceIdType;
+  /** The wire's `t` when it says more than the type: `URL_PROVIDED` (3) for an ID from the URL. */
+  wireType?: WireDeviceIdType;
 }
 
 /** Everything the effects may touch, injected (the redux-observable shape). */

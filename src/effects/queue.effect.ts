@@ -4,7 +4,7 @@ import type { QueuedRequest } from '../domain/request-queue.js';
 import { buildStoredRequest, DEVICE_ID_TYPE_WIRE, parseStoredRequest, rewriteStoredRequest } from '../protocol/request.js';
 import { instantAt } from '../protocol/time.js';
 import type { Command, RequestQueueCommand } from './commands.js';
-import type { Effect, EffectDeps } from './deps.js';
+import type { Effect, EffectDeps, Identity } from './deps.js';
 
 const QUEUE_COMMANDS = new Set<Command['type']>([
   'request.enqueue',
@@ -30,7 +30,7 @@ function perform(c: RequestQueueCommand, deps: EffectDeps): StorageOp[] {
       }
       // The identity is read now, synchronously with the command: a request emitted before a
       // device-ID change is stamped with the old ID, one emitted after with the new one.
-      const identity = c.identity ?? deps.identity();
+      const identity: Identity = c.identity ?? deps.identity();
       const at = c.at ?? deps.instant();
       // The request's own `timestamp` is unique and strictly increasing in queue order (spec
       // l. 405); the data's time moves forward only when an earlier request already took it.
@@ -39,7 +39,7 @@ function perform(c: RequestQueueCommand, deps: EffectDeps): StorageOp[] {
       const data = buildStoredRequest({
         appKey: config.appKey,
         deviceId: identity.deviceId,
-        deviceIdType: identity.deviceIdType,
+        deviceIdType: identity.wireType ?? identity.deviceIdType,
         instant,
         sdkName: config.sdkName,
         sdkVersion: config.sdkVersion,

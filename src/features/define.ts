@@ -32,6 +32,8 @@ export interface BootData {
   readonly queueLength: number;
   /** The device ID the truth table gives at boot (the device-ID machine starts with it). */
   readonly initialIdentity: { deviceId: string; deviceIdType: DeviceIdType };
+  /** The device ID in use that came from the URL (sent with `t=3`), if any. */
+  readonly urlIdentity: string | null;
   /** The stored identity `clearStoredDeviceId` replaced at this init, if any. */
   readonly clearedIdentity: { deviceId: string; deviceIdType: DeviceIdType } | null;
   /** Behavior settings known at boot (provided < stored), decoded. */

@@ -8,7 +8,7 @@ import type { Platform, StorageContents, StorageOp } from '../adapters/types.js'
 import { isForegroundNow, localeNow, orientationNow } from '../adapters/platform/hooks.js';
 import type { ResolvedConfig } from '../config.js';
 import { typedSettings, unwrapProvidedSettings } from '../domain/behavior-settings.js';
-import { deviceIdAtInit, isTemporaryMarker } from '../domain/device-id-init.js';
+import { deviceIdAtInit, isTemporaryMarker, URL_DEVICE_ID_KEY, urlIdentityAtInit } from '../domain/device-id-init.js';
 import { RequestQueue } from '../domain/request-queue.js';
 import { DeadLetterStore, DEAD_LETTER_QUEUE } from '../domain/dead-letters.js';
 import type { Instant, PlatformFacts } from '../domain/types.js';
@@ -121,6 +121,9 @@ export function readBoot(input: BootInput): BootResult {
     storedEvents = [];
     ops.push(...eventStore.clear());
   }
+  const urlIdentity = urlIdentityAtInit(init, kv[URL_DEVICE_ID_KEY]);
+  // Remembered so a later visit without `cly_id` still says where the ID came from.
+  if (urlIdentity !== null && kv[URL_DEVICE_ID_KEY] !== urlIdentity) ops.push({ op: 'set', key: URL_DEVICE_ID_KEY, value: JSON.stringify(urlIdentity) });
   const data: BootData = {
     config,
     stored: kv,
@@ -130,6 +133,7 @@ export function readBoot(input: BootInput): BootResult {
     generatedId,
     queueLength: queue.length,
     initialIdentity: { deviceId: init.deviceId, deviceIdType: init.deviceIdType },
+    urlIdentity,
     clearedIdentity: init.cleared ? { deviceId: init.cleared.id, deviceIdType: init.cleared.type } : null,
     settings,
     rawSettings,

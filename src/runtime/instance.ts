@@ -61,6 +61,7 @@ export class CountlyInstance {
   private readonly records: RecordBuffer;
   private eventStore = new EventStore();
   private identity: Identity | null = null;
+  private urlIdentity: string | null = null;
   private serverUrl: string;
   private handle: StorageHandle | null = null;
   private pending: PendingCall[] = [];
@@ -154,7 +155,8 @@ export class CountlyInstance {
     this.eventStore = boot.eventStore;
     if (boot.ops.length > 0) this.writer.push([...boot.ops]);
     // The register that stamps requests holds the truth table's answer before any actor starts.
-    this.identity = boot.data.initialIdentity;
+    this.urlIdentity = boot.data.urlIdentity;
+    this.identity = this.identityOf(boot.data.initialIdentity.deviceId, boot.data.initialIdentity.deviceIdType);
     const deps: EffectDeps = {
       config: this.config,
       log: this.log,
@@ -200,6 +202,11 @@ export class CountlyInstance {
     this.log.info('Init', `createCountly, ready with device ID ${param(this.identity?.deviceId)} and ${this.queue.length} queued request(s)`);
   }
 
+  /** The register's identity: an ID that came from the URL goes out with `t=3` while it is in use. */
+  private identityOf(deviceId: string, deviceIdType: Identity['deviceIdType']): Identity {
+    return deviceIdType === 'DEVELOPER_SUPPLIED' && deviceId === this.urlIdentity ? { deviceId, deviceIdType, wireType: 'URL_PROVIDED' } : { deviceId, deviceIdType };
+  }
+
   /** The current instant, after the buffered records took theirs (timestamps follow call order). */
   private stamp(): Instant {
     this.records.flush();
@@ -217,7 +224,7 @@ export class CountlyInstance {
     const event = STAMPED.has(input.type) && (input as { at?: unknown }).at === undefined ? ({ ...input, at: this.stamp() } as SdkEvent) : input;
     if (event.type === 'identity.changed') {
       // The register that stamps requests changes before anyone reacts to the change.
-      this.identity = { deviceId: event.deviceId, deviceIdType: event.deviceIdType };
+      this.identity = this.identityOf(event.deviceId, event.deviceIdType);
     } else if (event.type === 'flush.finished') {
       this.flushes.get(event.flushId)?.();
       this.flushes.delete(event.flushId);
