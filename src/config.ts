@@ -4,8 +4,12 @@
  * missing or invalid `url` or `appKey` throws (the one place the SDK may throw).
  */
 import type { CountlyConfig, CrashData } from './types.js';
-import { ConsentFeatures, type ConsentFeature, type Segmentation, type SegmentationValue } from './domain/types.js';
-import { param, type Logger, type LoggerOptions } from './log.js';
+import { ConsentFeatures, type ConsentFeature, type Segmentation } from './domain/types.js';
+import type { Logger } from './log.js';
+import { isArray, isObject, optionReaders, readProp, RUNTIME_OPTIONS, shown, UNREADABLE } from './config-read.js';
+import { apmOf, crashesOf, pushOf, userPropertiesOf } from './config-features.js';
+
+export { loggerOptionsOf, MAX_CONFIG_LIST, readOption } from './config-read.js';
 
 /** Timers take at most 2^31−1 ms (setTimeout fires at once above that): ~24.8 days. */
 export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
@@ -96,61 +100,6 @@ export interface ResolvedConfig {
   appVersion: string;
 }
 
-/** Reads of list-like options stop here: a sparse array may claim a length of 2^32−1. */
-export const MAX_CONFIG_LIST = 1000;
-
-/**
- * What a property read gives when a getter or proxy trap threw: an invalid value like any
- * other, so the option is warned about and takes its default.
- */
-const UNREADABLE: unique symbol = Symbol('unreadable');
-
-/** One property of a user object, read once; never throws. */
-function readProp(source: object, key: string): unknown {
-  try {
-    return (source as Record<string, unknown>)[key];
-  } catch {
-    return UNREADABLE;
-  }
-}
-
-/**
- * An options object: tagged `[object Object]` (a class instance or null-prototype object
- * counts). Arrays, typed arrays, Maps, Dates, boxed primitives and revoked proxies do not:
- * their keys are no options, and their prototype methods would be read as options (a typed
- * array's `filter` as `crashes.filter`).
- */
-function isObject(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null) return false;
-  try {
-    if (Array.isArray(v)) return false;
-  } catch {
-    return false; // a revoked proxy
-  }
-  try {
-    return Object.prototype.toString.call(v) === '[object Object]';
-  } catch {
-    // A proxy whose get trap throws (reading Symbol.toStringTag): an object whose reads
-    // then fail one by one, each warned about.
-    return true;
-  }
-}
-
-/** Array.isArray, false for a revoked proxy (on which it throws). */
-function isArray(v: unknown): v is readonly unknown[] {
-  try {
-    return Array.isArray(v);
-  } catch {
-    return false;
-  }
-}
-
-/** How a user value appears in a warning: bounded and safe for any value. */
-const shown = (value: unknown): string => (value === UNREADABLE ? '[<unreadable>]' : param(value));
-
-/** Option names include user keys (`customHeaders.<key>`): keep a huge key from flooding the line. */
-const optionText = (option: string): string => (option.length > 200 ? `${option.slice(0, 200)}…` : option);
-
 /** Validates a server URL: non-empty, http(s), trailing slashes stripped. Returns null when invalid. */
 export function normalizeServerUrl(url: unknown): string | null {
   if (typeof url !== 'string' || url.trim() === '') return null;
@@ -162,33 +111,6 @@ export function normalizeServerUrl(url: unknown): string | null {
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return null;
   return url.trim().replace(/\/+$/, '');
-}
-
-/**
- * The logger's options, read before anything else since the logger reports every later
- * problem. Total: a non-object config, a throwing getter or a listener that is not a
- * function give the default (no console, no listener); resolveConfig warns about them.
- */
-export function loggerOptionsOf(config: unknown): LoggerOptions {
-  if (!isObject(config)) return { console: false };
-  const listener = readProp(config, 'logListener');
-  return {
-    console: readProp(config, 'logging') === true,
-    listener: typeof listener === 'function' ? (listener as LoggerOptions['listener']) : undefined,
-  };
-}
-
-/** Options the runtime reads itself (adapters, behavior settings, the inspector) through `readOption`. */
-const RUNTIME_OPTIONS = ['storage', 'transport', 'platform', 'clock', 'behaviorSettings', 'inspect'] as const;
-
-/**
- * One of `RUNTIME_OPTIONS`, read without throwing: a getter or proxy trap that throws gives
- * `undefined`, so the runtime uses its default (resolveConfig warns about it).
- */
-export function readOption(config: unknown, key: (typeof RUNTIME_OPTIONS)[number]): unknown {
-  if (!isObject(config)) return undefined;
-  const v = readProp(config, key);
-  return v === UNREADABLE ? undefined : v;
 }
 
 /**
@@ -216,29 +138,8 @@ export function resolveConfig(config: CountlyConfig, log: Logger): ResolvedConfi
     throw new TypeError('[Countly] createCountly, "appKey" must be a non-empty string');
   }
 
-  const warn = (option: string, value: unknown, fallback: unknown): void =>
-    log.warning('Init', `createCountly, invalid value for "${optionText(option)}" ${shown(value)}, using [${String(fallback)}]`);
-
-  /**
-   * The last guard of one option: the checks below are meant to be total, so this only
-   * catches what they missed, and costs that one option, not the instance.
-   */
-  const safely = <T>(option: string, fallback: T, resolve: () => T): T => {
-    try {
-      return resolve();
-    } catch (error) {
-      log.warning('Init', `createCountly, "${option}" could not be checked ${param(error)}, using its default`);
-      return fallback;
-    }
-  };
-
-  const bool = (option: string, v: unknown, fallback: boolean): boolean => {
-    if (v === undefined) return fallback;
-    if (typeof v === 'boolean') return v;
-    warn(option, v, fallback);
-    return fallback;
-  };
-  const option = (key: keyof CountlyConfig): unknown => readProp(config, key);
+  const readers = optionReaders(config, log);
+  const { option, warn, safely, bool, entriesOf, itemsOf, group, segmentation } = readers;
   const boolOption = (key: keyof CountlyConfig, fallback: boolean): boolean => safely(key, fallback, () => bool(key, option(key), fallback));
   const num = (key: keyof CountlyConfig, fallback: number, min: number, integer = true, max = Number.MAX_SAFE_INTEGER): number =>
     safely(key, fallback, () => {
@@ -275,40 +176,6 @@ export function resolveConfig(config: CountlyConfig, log: Logger): ResolvedConfi
       warn(key, v, 'none');
       return undefined;
     });
-
-  /**
-   * The own enumerable entries of an object option, each value read once, or null when
-   * the option is absent or not a readable object (warned).
-   */
-  const entriesOf = (name: string, v: unknown, fallback: string): Array<[string, unknown]> | null => {
-    if (v === undefined) return null;
-    if (!isObject(v)) {
-      warn(name, v, fallback);
-      return null;
-    }
-    let keys: string[];
-    try {
-      keys = Object.keys(v);
-    } catch {
-      warn(name, UNREADABLE, fallback);
-      return null;
-    }
-    return keys.map((k) => [k, readProp(v, k)]);
-  };
-
-  /** The first `MAX_CONFIG_LIST` items of an array option, read by index, or null (warned). */
-  const itemsOf = (name: string, v: readonly unknown[]): unknown[] | null => {
-    const length = readProp(v, 'length');
-    if (typeof length !== 'number' || !Number.isInteger(length) || length < 0) {
-      // Only a proxy can claim such a length; the list is not read at all.
-      warn(`${name}.length`, length, '[]');
-      return null;
-    }
-    if (length > MAX_CONFIG_LIST) warn(`${name}.length`, length, MAX_CONFIG_LIST);
-    const items: unknown[] = [];
-    for (let i = 0; i < Math.min(length, MAX_CONFIG_LIST); i++) items.push(readProp(v, String(i)));
-    return items;
-  };
 
   const customHeaders = safely('customHeaders', {}, (): Record<string, string> => {
     const kept: Array<[string, string]> = [];
@@ -371,16 +238,7 @@ export function resolveConfig(config: CountlyConfig, log: Logger): ResolvedConfi
     return Object.fromEntries(kept);
   });
 
-  const userProperties = safely('userProperties', undefined as Record<string, unknown> | undefined, () => {
-    const entries = entriesOf('userProperties', option('userProperties'), 'none');
-    if (entries === null) return undefined;
-    const kept: Array<[string, unknown]> = [];
-    for (const [k, v] of entries) {
-      if (v === UNREADABLE) warn(`userProperties.${k}`, v, 'dropped');
-      else kept.push([k, v]);
-    }
-    return Object.fromEntries(kept);
-  });
+  const userProperties = userPropertiesOf(readers);
 
   const limits = safely('limits', { ...DEFAULT_LIMITS }, (): Limits => {
     const out: Limits = { ...DEFAULT_LIMITS };
@@ -399,30 +257,6 @@ export function resolveConfig(config: CountlyConfig, log: Logger): ResolvedConfi
     return out;
   });
 
-  /** Reads a nested options object (`views`, `experimental`); `{}` (warned) when it is not one. */
-  const group = (name: 'views' | 'experimental' | 'apm' | 'push'): object => {
-    const v = option(name);
-    if (v === undefined) return {};
-    if (isObject(v)) return v;
-    warn(name, v, 'defaults');
-    return {};
-  };
-
-  /** Keeps what Segmentation allows: strings, finite numbers, booleans and arrays of those. */
-  const segmentation = (name: string, v: unknown): Segmentation => {
-    const kept: Array<[string, SegmentationValue]> = [];
-    for (const [k, value] of entriesOf(name, v, '{}') ?? []) {
-      if (isScalar(value)) kept.push([k, value]);
-      else if (isArray(value)) {
-        const items = itemsOf(`${name}.${k}`, value) ?? [];
-        const scalars = items.filter(isScalar);
-        if (scalars.length < items.length) warn(`${name}.${k}`, value, 'without its unsupported items');
-        kept.push([k, scalars]);
-      } else warn(`${name}.${k}`, value, 'dropped');
-    }
-    return Object.fromEntries(kept);
-  };
-
   const views = safely('views', { automatic: false, trackOrientation: true, restartManualViews: true, globalSegmentation: {} }, () => {
     const v = group('views');
     return {
@@ -433,21 +267,7 @@ export function resolveConfig(config: CountlyConfig, log: Logger): ResolvedConfi
     };
   });
 
-  const crashes = safely('crashes', { autoReport: false, segmentation: {}, filter: undefined } as ResolvedConfig['crashes'], () => {
-    let v = option('crashes');
-    if (v === undefined) v = {};
-    else if (!isObject(v)) {
-      warn('crashes', v, 'defaults');
-      v = {};
-    }
-    const filter = readProp(v as object, 'filter');
-    if (filter !== undefined && typeof filter !== 'function') warn('crashes.filter', filter, 'none');
-    return {
-      autoReport: bool('crashes.autoReport', readProp(v as object, 'autoReport'), false),
-      segmentation: segmentation('crashes.segmentation', readProp(v as object, 'segmentation')),
-      filter: typeof filter === 'function' ? (filter as (crash: CrashData) => boolean) : undefined,
-    };
-  });
+  const crashes = crashesOf(readers);
 
   const experimental = safely('experimental', { visibilityTracking: false, previousNameRecording: false }, () => {
     const v = group('experimental');
@@ -457,33 +277,8 @@ export function resolveConfig(config: CountlyConfig, log: Logger): ResolvedConfi
     };
   });
 
-  const apm = safely('apm', { appStartTracking: false, foregroundBackgroundTracking: false, manualAppLoadedTrigger: false, appStartTimestampOverride: undefined }, () => {
-    const v = group('apm');
-    const override = readProp(v, 'appStartTimestampOverride');
-    const validOverride = typeof override === 'number' && Number.isSafeInteger(override) && override >= 0;
-    if (override !== undefined && !validOverride) warn('apm.appStartTimestampOverride', override, 'none');
-    return {
-      appStartTracking: bool('apm.appStartTracking', readProp(v, 'appStartTracking'), false),
-      foregroundBackgroundTracking: bool('apm.foregroundBackgroundTracking', readProp(v, 'foregroundBackgroundTracking'), false),
-      manualAppLoadedTrigger: bool('apm.manualAppLoadedTrigger', readProp(v, 'manualAppLoadedTrigger'), false),
-      appStartTimestampOverride: validOverride ? override : undefined,
-    };
-  });
-
-  const push = safely('push', { testMode: 0, provider: undefined, sendTokenAlways: false } as ResolvedConfig['push'], () => {
-    const v = group('push');
-    const testMode = readProp(v, 'testMode');
-    const validMode = (m: unknown): m is 0 | 1 | 2 => m === 0 || m === 1 || m === 2;
-    if (testMode !== undefined && !validMode(testMode)) warn('push.testMode', testMode, 0);
-    const provider = readProp(v, 'provider');
-    const validProvider = typeof provider === 'string' && provider.trim() !== '' && provider.length <= 64;
-    if (provider !== undefined && !validProvider) warn('push.provider', provider, 'FCM');
-    return {
-      testMode: validMode(testMode) ? testMode : 0,
-      provider: validProvider ? provider : undefined,
-      sendTokenAlways: bool('push.sendTokenAlways', readProp(v, 'sendTokenAlways'), false),
-    };
-  });
+  const apm = apmOf(readers);
+  const push = pushOf(readers);
 
   // Read by the runtime (loggerOptionsOf, readOption), checked here only so a bad value is
   // warned about like any other; this second read of a getter only feeds the warning.
@@ -528,6 +323,3 @@ export function resolveConfig(config: CountlyConfig, log: Logger): ResolvedConfi
     appVersion: str('appVersion', '0.0'),
   };
 }
-
-const isScalar = (v: unknown): v is string | number | boolean =>
-  typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
