@@ -201,6 +201,8 @@ describe('view events across a restart', () => {
       open.push(third);
       await third.ready;
       expect(third.getState().queue).toMatchObject({ events: 0, requests: 0 });
+      // Shut down before the directory goes: a live file store recreates a deleted directory.
+      await third.shutdown();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

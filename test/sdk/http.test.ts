@@ -331,6 +331,8 @@ describe('persistence', () => {
     dir = await mkdtemp(join(tmpdir(), 'chartly-restart-'));
   });
   afterEach(async () => {
+    // Instances first: a live file store recreates a directory deleted under it.
+    for (const s of open.splice(0)) await s.countly.shutdown();
     await rm(dir, { recursive: true, force: true });
   });
 
