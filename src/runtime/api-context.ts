@@ -83,5 +83,6 @@ export function forFeature<M extends AnyStateMachine>(ctx: ApiContext, feature: 
     send: (event) => ctx.send(name, event),
     snapshot: () => ctx.snapshot(name) as SnapshotFrom<M> | undefined,
     sendTo: <F extends AnyFeature>(other: F, event: Parameters<FeatureContext<F['machine']>['send']>[0]) => ctx.send(other.name as ActorName, event),
+    snapshotOf: <F extends AnyFeature>(other: F) => ctx.snapshot(other.name as ActorName) as SnapshotFrom<F['machine']> | undefined,
   };
 }

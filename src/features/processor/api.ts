@@ -1,5 +1,7 @@
 import type { FeatureContext } from '../define.js';
 import { eventsFeature } from '../events/index.js';
+import { consentFeature } from '../consent/index.js';
+import { initialConsent } from '../../domain/consent.js';
 import type { requestProcessorMachine } from './machine.js';
 import { param } from '../../log.js';
 import type { Countly } from '../../types.js';
@@ -30,12 +32,14 @@ export function createQueueApi(ctx: FeatureContext<typeof requestProcessorMachin
       ctx.command({ type: 'requests.removeOtherAppKeys' });
     },
     addDirectRequest(params: Record<string, string>) {
-      log.info('Queue', `addDirectRequest, params ${param(params)}`);
+      // Formatted only when someone reads it: a bulk of direct requests is a hot path.
+      if (log.enabled) log.info('Queue', `addDirectRequest, params ${param(params)}`);
       if (typeof params !== 'object' || params === null || Array.isArray(params)) {
         log.warning('Queue', 'addDirectRequest, params must be an object of strings; call ignored');
         return;
       }
-      const consent = ctx.state().consent;
+      // The consent actor's own state (reading the whole SDK state would cost every call).
+      const consent = ctx.snapshotOf(consentFeature)?.context ?? { required: ctx.config.requiresConsent, given: initialConsent(ctx.config) };
       if (consent.required && !Object.values(consent.given).some(Boolean)) {
         // spec: Queue Operations — ignored when consent is required and none is given.
         log.warning('Queue', 'addDirectRequest, consent is required and none is given; call ignored');
