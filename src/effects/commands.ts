@@ -7,8 +7,6 @@
  */
 import type { BehaviorSettings } from '../domain/behavior-settings.js';
 import type { DeviceIdType, Instant, LogLevel, WireEvent, ConsentState } from '../domain/types.js';
-import type { Segmentation } from '../domain/types.js';
-import type { Limits } from '../config.js';
 
 /** Queue a request. The queue effect stamps the base params with the identity current *now*. */
 export interface RequestEnqueueCommand {
@@ -70,22 +68,6 @@ export type TransportCommand =
 export interface SettingsFetchCommand {
   type: 'settings.fetch';
 }
-
-/**
- * The crashes feature's I/O (src/features/crashes): `crash.prepare` hands a crash the machine
- * prepared (limits applied) to its effect, which reads the platform's metrics, runs the
- * developer's filter and computes `_ob`; `crashes.watch` subscribes to (or leaves) the
- * platform's uncaught-error hooks.
- */
-export type CrashCommand =
-  | {
-      type: 'crash.prepare';
-      id: number;
-      at: Instant;
-      crash: { stackTrace: string; segmentation: Segmentation; breadcrumbs: string[]; metrics: Record<string, string | number | boolean>; fatal: boolean };
-      limits: Limits;
-    }
-  | { type: 'crashes.watch'; enabled: boolean };
 
 /** The server's `log` setting for console output (`null`: the developer's `logging` again). */
 export interface LogConfigureCommand {
@@ -171,7 +153,24 @@ export type Command =
   | BroadcastCommand
   | RecordInternalEventCommand
   | SettingsFetchCommand
-  | CrashCommand;
+  | FeatureCommands[keyof FeatureCommands];
+
+/**
+ * Commands and effect results a feature declares for its own effects, from its own folder, by
+ * declaration merging — no edit here:
+ *
+ * ```ts
+ * declare module '../../effects/commands.js' {
+ *   interface FeatureCommands { crashes: CrashCommand }
+ *   interface FeatureResults { crashes: CrashResult }
+ * }
+ * ```
+ * Each entry's value is that feature's union; the key only keeps entries apart.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface FeatureCommands {}
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface FeatureResults {}
 
 export type CommandType = Command['type'];
 
@@ -205,7 +204,4 @@ export type EffectResult =
   | { type: 'queue.changed'; requests: number; events: number }
   | { type: 'settings.fetched'; settings: Record<string, unknown> }
   | { type: 'settings.fetchFailed'; reason: string }
-  /** An error nothing caught (`crashes.autoReport`), from the platform's hook, as its `_error` text. */
-  | { type: 'crash.caught'; error: string; origin: 'error' | 'rejection'; at: Instant }
-  /** A `crash.prepare` done: the `crash` object to send, or null when the filter dropped it. */
-  | { type: 'crash.prepared'; id: number; at: Instant; crash: Record<string, unknown> | null };
+  | FeatureResults[keyof FeatureResults];

@@ -10,7 +10,8 @@
  */
 import { distinctUntilChanged, EMPTY, filter, map, merge, Observable, switchMap } from 'rxjs';
 import type { ResolvedConfig } from '../../config.js';
-import type { Command, CrashCommand } from '../../effects/commands.js';
+import type { Command } from '../../effects/commands.js';
+import type { CrashCommand } from './commands.js';
 import type { Effect, EffectDeps, SdkEvent } from '../../effects/deps.js';
 import { setOwn } from '../../protocol/encode.js';
 import { createCrashData } from './crash-data.js';

@@ -26,6 +26,7 @@ import type { Limits } from '../../config.js';
 import type { BehaviorSettings } from '../../domain/behavior-settings.js';
 import type { Instant, Segmentation } from '../../domain/types.js';
 import type { Broadcast, Command, EffectResult } from '../../effects/commands.js';
+import type {} from './commands.js'; // its commands and results join the shared unions
 import { crashLimits, limitErrorText, mergeCrashSegmentation, withBreadcrumb } from './rules.js';
 
 export interface CrashesInput {

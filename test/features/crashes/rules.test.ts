@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, type Limits, type ResolvedConfig } from '../../../src/config.js';
 import type { Segmentation } from '../../../src/domain/types.js';
-import type { CrashCommand } from '../../../src/effects/commands.js';
+import type { CrashCommand } from '../../../src/features/crashes/commands.js';
 import { createCrashData } from '../../../src/features/crashes/crash-data.js';
 import { prepareCrash } from '../../../src/features/crashes/effect.js';
 import { CRASH_FIELDS, describeThrown, fingerprint, limitErrorText, MAX_STACK_TRACE_CHARS, mergeCrashSegmentation, OB_BITS, withBreadcrumb, type CrashFields } from '../../../src/features/crashes/rules.js';
