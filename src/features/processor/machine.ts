@@ -65,6 +65,19 @@ const finished = (f: PendingFlush, failed: boolean): RequestProcessorCommand => 
   event: { type: 'flush.finished', flushId: f.flushId, delivered: f.delivered, failed },
 });
 
+/** What `idle` and `held` do with an event that may change whether and what to send. */
+const REDECIDE = {
+  'queue.changed': { target: 'deciding', actions: 'recordQueueLength' },
+  'sending.hold': { target: 'deciding', actions: 'addHold' },
+  'processor.hold': { target: 'deciding', actions: 'addHold' },
+  'backoff.started': { target: 'deciding', actions: 'addHold' },
+  'sending.release': { target: 'deciding', actions: 'removeHold' },
+  'processor.release': { target: 'deciding', actions: 'removeHold' },
+  'backoff.ended': { target: 'deciding', actions: 'removeHold' },
+  'settings.updated': { target: 'deciding', actions: 'applySettings' },
+  'processor.flush': [{ guard: 'isHardHeld', actions: 'refuseFlush' }, { target: 'deciding', actions: 'addFlush' }],
+} as const;
+
 export const requestProcessorMachine = setup({
   types: {
     context: {} as RequestProcessorContext,
@@ -260,33 +273,10 @@ export const requestProcessorMachine = setup({
     deciding: {
       always: [{ guard: 'isBlocked', target: 'held' }, { guard: 'hasWork', target: 'sending' }, { target: 'idle' }],
     },
-    idle: {
-      on: {
-        'queue.changed': { target: 'deciding', actions: 'recordQueueLength' },
-        'sending.hold': { target: 'deciding', actions: 'addHold' },
-        'processor.hold': { target: 'deciding', actions: 'addHold' },
-        'backoff.started': { target: 'deciding', actions: 'addHold' },
-        'sending.release': { target: 'deciding', actions: 'removeHold' },
-        'processor.release': { target: 'deciding', actions: 'removeHold' },
-        'backoff.ended': { target: 'deciding', actions: 'removeHold' },
-        'settings.updated': { target: 'deciding', actions: 'applySettings' },
-        'processor.flush': [{ guard: 'isHardHeld', actions: 'refuseFlush' }, { target: 'deciding', actions: 'addFlush' }],
-      },
-    },
-    held: {
-      on: {
-        'queue.changed': { target: 'deciding', actions: 'recordQueueLength' },
-        'sending.hold': { target: 'deciding', actions: 'addHold' },
-        'processor.hold': { target: 'deciding', actions: 'addHold' },
-        'backoff.started': { target: 'deciding', actions: 'addHold' },
-        'sending.release': { target: 'deciding', actions: 'removeHold' },
-        'processor.release': { target: 'deciding', actions: 'removeHold' },
-        'backoff.ended': { target: 'deciding', actions: 'removeHold' },
-        'settings.updated': { target: 'deciding', actions: 'applySettings' },
-        // Only the backoff hold can be active here: a flush skips it.
-        'processor.flush': [{ guard: 'isHardHeld', actions: 'refuseFlush' }, { target: 'deciding', actions: 'addFlush' }],
-      },
-    },
+    // Idle and held wait the same way: anything that may change the decision decides again.
+    idle: { on: REDECIDE },
+    // Only the backoff hold can be active here with a flush allowed: a flush skips it.
+    held: { on: REDECIDE },
     sending: {
       entry: 'requestHead',
       on: {
