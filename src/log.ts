@@ -331,3 +331,16 @@ export function createLogger(options: LoggerOptions): Logger {
     verbose: (m, s) => write('verbose', m, s),
   };
 }
+
+/**
+ * An error as text for a log line, total: `String(error)` for anything that has one (the
+ * usual `Error: message`), else the bounded `param` rendering — a host or adapter may throw a
+ * value whose conversion throws (`Object.create(null)`, a revoked proxy).
+ */
+export function errorText(error: unknown): string {
+  try {
+    return String(error);
+  } catch {
+    return param(error);
+  }
+}

@@ -8,7 +8,7 @@ import type { Clock } from '../adapters/types.js';
 import type { Command } from '../effects/commands.js';
 import type { AnyFeature, BootData } from '../features/define.js';
 import { DELIVERY_ORDER, type ActorName } from '../features/index.js';
-import type { Logger } from '../log.js';
+import { errorText, type Logger } from '../log.js';
 import type { CountlyConfig } from '../types.js';
 
 export interface ActorHost {
@@ -36,7 +36,7 @@ export class Actors {
       actor.on('*', (command) => host.command(command as Command));
       const watched = actor.subscribe({
         next: () => host.changed(),
-        error: (error: unknown) => host.log.error('Init', `actor ${feature.name} failed: ${String(error)}`),
+        error: (error: unknown) => host.log.error('Init', `actor ${feature.name} failed: ${errorText(error)}`),
       });
       this.cleanups.push(() => watched.unsubscribe());
       this.refs[feature.name] = actor;
@@ -71,7 +71,7 @@ export function guardInspector(inspect: CountlyConfig['inspect'], log: Logger): 
     try {
       next(event);
     } catch (error) {
-      if (!failed) log.error('Init', `inspect, the inspector threw (logged once, the SDK goes on): ${String(error)}`);
+      if (!failed) log.error('Init', `inspect, the inspector threw (logged once, the SDK goes on): ${errorText(error)}`);
       failed = true;
     }
   };

@@ -15,7 +15,7 @@ import type { Instant, PlatformFacts } from '../domain/types.js';
 import { EventStore } from '../effects/event-store.js';
 import type { BootData } from '../features/define.js';
 import { deviceIdInputFrom } from '../features/device-id/machine.js';
-import { param, type Logger } from '../log.js';
+import { errorText, param, type Logger } from '../log.js';
 import { parseStoredRequest } from '../protocol/request.js';
 
 export const EMPTY_CONTENTS: StorageContents = { kv: {}, queues: { requests: [], events: [] }, corrupt: 0 };
@@ -99,7 +99,7 @@ export function readBoot(input: BootInput): BootResult {
   try {
     bot = platform.isBot?.() === true;
   } catch (error) {
-    log.error('Init', `createCountly, the platform's isBot hook failed: ${String(error)}`);
+    log.error('Init', `createCountly, the platform's isBot hook failed: ${errorText(error)}`);
   }
   // spec l. 383: dropped silently — one line at boot says why nothing will be sent.
   if (bot) log.info('Init', 'createCountly, the platform reports a bot or crawler: no request will be queued or sent');
@@ -109,7 +109,7 @@ export function readBoot(input: BootInput): BootResult {
   try {
     urlDeviceId = platform.urlDeviceId?.();
   } catch (error) {
-    log.error('Init', `createCountly, the platform's urlDeviceId hook failed: ${String(error)}`);
+    log.error('Init', `createCountly, the platform's urlDeviceId hook failed: ${errorText(error)}`);
   }
   const deviceIdInput = deviceIdInputFrom(config, kv, { urlDeviceId }, { generated: generatedId });
   // The truth table once: the identity every actor starts with, and what it replaced.

@@ -20,7 +20,7 @@ import { EventStore } from '../effects/event-store.js';
 import { coreEffects, runEffects } from '../effects/run-effects.js';
 import { StorageWriter } from '../effects/storage-writer.js';
 import { features, type ActorName } from '../features/index.js';
-import { createLogger, param, type Logger } from '../log.js';
+import { errorText, createLogger, param, type Logger } from '../log.js';
 import { createInstantSource } from '../protocol/time.js';
 import { Actors, guardInspector } from './actors.js';
 import { createApiContext, type PendingCall } from './api-context-impl.js';
@@ -127,7 +127,7 @@ export class CountlyInstance {
     this.log.info('Init', `createCountly, url ${param(this.config.url)}, appKey ${param(this.config.appKey)}, storage ${param(read(this.storage, 'kind'))}, platform ${param(read(this.platform, 'name'))}`);
     this.ready = this.boot(cfg).catch((error: unknown) => {
       // Never reject `ready`: a failed boot is logged and the instance stays inert.
-      this.log.error('Init', `createCountly, initialization failed: ${String(error)}`);
+      this.log.error('Init', `createCountly, initialization failed: ${errorText(error)}`);
       this.claim?.release();
       this.status = 'stopped';
       this.store.publish();
@@ -144,7 +144,7 @@ export class CountlyInstance {
       await registerAppKey(this.storage, this.config.appKey, this.log);
     } catch (error) {
       // Storage that cannot open must not break the host app: run on memory instead.
-      this.log.error('Storage', `open, ${this.storage.kind} storage failed (${String(error)}); falling back to memory storage`);
+      this.log.error('Storage', `open, ${this.storage.kind} storage failed (${errorText(error)}); falling back to memory storage`);
       this.handle = await memoryStorage().open(this.config.appKey);
       contents = await this.handle.read();
     }
@@ -180,7 +180,7 @@ export class CountlyInstance {
     this.subscriptions.push(
       runEffects(this.commands, deps, effects).subscribe({
         next: (event) => this.deliver(event),
-        error: (error: unknown) => this.log.error('Effects', `pipeline, stopped: ${String(error)}`),
+        error: (error: unknown) => this.log.error('Effects', `pipeline, stopped: ${errorText(error)}`),
       }),
     );
     const host = { clock: this.clock, log: this.log, inspect: guardInspector(readOption(cfg, 'inspect') as CountlyConfig['inspect'], this.log), command: (c: Command) => this.commands.next(c), changed: () => this.store.publish() };
@@ -286,7 +286,7 @@ export class CountlyInstance {
     await this.writer.drain();
     for (const s of this.subscriptions) s.unsubscribe();
     this.writer.detach();
-    await this.handle?.close().catch((error: unknown) => this.log.error('Storage', `close, failed: ${String(error)}`));
+    await this.handle?.close().catch((error: unknown) => this.log.error('Storage', `close, failed: ${errorText(error)}`));
     this.handle = null;
     this.claim?.release();
     this.store.publish();

@@ -1,7 +1,7 @@
 import type { Platform } from '../adapters/types.js';
 import type { ResolvedConfig } from '../config.js';
 import { metricsParam } from '../domain/metrics.js';
-import type { Logger } from '../log.js';
+import { errorText, type Logger } from '../log.js';
 
 /**
  * The `metrics` param, read from the platform at each call (spec: Device Metrics — "fetched
@@ -18,7 +18,7 @@ export function metricsReader(platform: Platform, config: ResolvedConfig, log: L
     try {
       platformMetrics = platform.metrics();
     } catch (error) {
-      if (!failed) log.error('Sessions', `begin_session, the platform's metrics hook failed; sent without platform metrics (logged once): ${String(error)}`);
+      if (!failed) log.error('Sessions', `begin_session, the platform's metrics hook failed; sent without platform metrics (logged once): ${errorText(error)}`);
       failed = true;
     }
     return metricsParam(platformMetrics, config.appVersion, overrides ? { ...config.metricOverride, ...overrides } : config.metricOverride);

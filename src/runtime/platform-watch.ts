@@ -3,7 +3,7 @@
  * code: a hook that throws costs that hook, never the SDK.
  */
 import type { Orientation, Platform } from '../adapters/types.js';
-import type { Logger } from '../log.js';
+import { errorText, type Logger } from '../log.js';
 
 export interface PlatformListeners {
   lifecycle(state: 'foreground' | 'background'): void;
@@ -20,11 +20,11 @@ export function watchPlatform(platform: Platform, log: Logger, on: PlatformListe
         try {
           stop();
         } catch (error) {
-          log.error('Init', `shutdown, the platform's ${hook} cleanup failed: ${String(error)}`);
+          log.error('Init', `shutdown, the platform's ${hook} cleanup failed: ${errorText(error)}`);
         }
       });
     } catch (error) {
-      log.error('Init', `createCountly, the platform's ${hook} hook failed and is not used: ${String(error)}`);
+      log.error('Init', `createCountly, the platform's ${hook} hook failed and is not used: ${errorText(error)}`);
     }
   };
   if (platform.onLifecycle) {

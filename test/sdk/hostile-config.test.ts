@@ -61,3 +61,28 @@ describe('createCountly with hostile options', () => {
     );
   });
 });
+
+describe('a platform hook that throws a value with no string form', () => {
+  it('is logged and costs the hook, never the host: ready resolves', async () => {
+    const hostile = Object.create(null) as object;
+    const countly = createCountly({
+      url: 'http://127.0.0.1:9',
+      appKey: 'hostile-throw',
+      storage: memoryStorage(),
+      clock: simulatedClock(),
+      platform: {
+        name: 'X',
+        metrics: () => ({}),
+        urlDeviceId: () => {
+          throw hostile;
+        },
+        isBot: () => {
+          throw hostile;
+        },
+      },
+    });
+    await expect(countly.ready).resolves.toBeUndefined();
+    expect(countly.getState().status).toBe('ready');
+    await countly.shutdown();
+  });
+});
