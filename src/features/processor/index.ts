@@ -11,13 +11,13 @@ export const processorFeature = defineFeature({
   machine: requestProcessorMachine,
   input: (b) => {
     const { rqs, dort } = b.settings;
+    // spec: SDK Behavior Settings — developer settings < behavior settings (a server `dort: 0` disables dropping).
     return {
       retryCooldownMs: b.config.retryCooldownSeconds * 1000,
       queueLength: b.queueLength,
       holds: ['booting'] as const,
-      // spec: SDK Behavior Settings — developer settings < behavior settings (a server `dort: 0` disables dropping).
-      maxQueueSize: typeof rqs === 'number' && Number.isInteger(rqs) && rqs > 0 ? rqs : b.config.maxRequestQueueSize,
-      dropAgeHours: typeof dort === 'number' && Number.isFinite(dort) && dort >= 0 ? dort : b.config.requestDropAgeHours,
+      maxQueueSize: rqs ?? b.config.maxRequestQueueSize,
+      dropAgeHours: dort ?? b.config.requestDropAgeHours,
       // spec l. 4836: the server's `tracking: false`, stored or provided, holds from boot on.
       trackingDisabled: b.settings.tracking === false,
     };

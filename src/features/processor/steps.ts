@@ -195,10 +195,11 @@ export function deadLetterStep(context: RequestProcessorContext, e: SendResult):
  * (0 too: developer settings < behavior settings).
  */
 export function settingsStep(context: RequestProcessorContext, settings: BehaviorSettings): Step {
-  const { networking, rqs, dort, tracking } = settings as { networking?: unknown; rqs?: unknown; dort?: unknown; tracking?: unknown };
+  // Typed and valid already (the decoder dropped bad values): absent means "not set".
+  const { networking, rqs, dort, tracking } = settings;
   const patch: Partial<RequestProcessorContext> = {};
   const commands: Step['commands'] = [];
-  if (typeof tracking === 'boolean' && tracking === context.trackingDisabled) {
+  if (tracking !== undefined && tracking === context.trackingDisabled) {
     patch.trackingDisabled = !tracking;
     commands.push({
       type: 'log',
@@ -209,7 +210,7 @@ export function settingsStep(context: RequestProcessorContext, settings: Behavio
   }
   if (networking === false && !context.holds.includes('networking-disabled')) patch.holds = [...context.holds, 'networking-disabled'];
   if (networking === true && context.holds.includes('networking-disabled')) patch.holds = context.holds.filter((h) => h !== 'networking-disabled');
-  if (validLimit(rqs)) commands.push({ type: 'requests.setMaxSize', max: rqs, reason: 'settings' });
-  if (validHours(dort) && dort !== context.dropAgeHours) patch.dropAgeHours = dort;
+  if (rqs !== undefined) commands.push({ type: 'requests.setMaxSize', max: rqs, reason: 'settings' });
+  if (dort !== undefined && dort !== context.dropAgeHours) patch.dropAgeHours = dort;
   return { context: patch, commands };
 }
