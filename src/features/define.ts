@@ -7,7 +7,7 @@
 import type { AnyStateMachine, EventFromLogic, InputFrom, SnapshotFrom } from 'xstate';
 import type { ResolvedConfig } from '../config.js';
 import type { BehaviorSettings } from '../domain/behavior-settings.js';
-import type { DeviceIdType, Instant, PlatformFacts, WireEvent } from '../domain/types.js';
+import type { ConsentState, DeviceIdType, Instant, PlatformFacts, WireEvent } from '../domain/types.js';
 import type { Broadcast, EffectResult } from '../effects/commands.js';
 import type { Effect } from '../effects/deps.js';
 import type { ApiContext } from '../runtime/api-context.js';
@@ -36,6 +36,8 @@ export interface BootData {
   readonly urlIdentity: string | null;
   /** The stored identity `clearStoredDeviceId` replaced at this init, if any. */
   readonly clearedIdentity: { deviceId: string; deviceIdType: DeviceIdType } | null;
+  /** The consent every feature starts with (config and `cr`), computed once. */
+  readonly consent: ConsentState;
   /** Behavior settings known at boot (provided < stored), decoded. */
   readonly settings: BehaviorSettings;
   /** The same, as stored: the raw merged object the settings feature persists and merges into. */

@@ -8,6 +8,7 @@ import type { Platform, StorageContents, StorageOp } from '../adapters/types.js'
 import { isForegroundNow, localeNow, orientationNow } from '../adapters/platform/hooks.js';
 import type { ResolvedConfig } from '../config.js';
 import { typedSettings, unwrapProvidedSettings } from '../domain/behavior-settings.js';
+import { initialConsent } from '../domain/consent.js';
 import { deviceIdAtInit, isTemporaryMarker, URL_DEVICE_ID_KEY, urlIdentityAtInit } from '../domain/device-id-init.js';
 import { RequestQueue } from '../domain/request-queue.js';
 import { DeadLetterStore, DEAD_LETTER_QUEUE } from '../domain/dead-letters.js';
@@ -137,6 +138,7 @@ export function readBoot(input: BootInput): BootResult {
     clearedIdentity: init.cleared ? { deviceId: init.cleared.id, deviceIdType: init.cleared.type } : null,
     settings,
     rawSettings,
+    consent: initialConsent(config, settings),
     at: input.instant(),
     idSeed: input.newId(),
   };

@@ -1,5 +1,4 @@
 /** Application Performance Monitoring (spec: SDK guide l. 3946-4161); see docs/apm.md. */
-import { initialConsent } from '../../domain/consent.js';
 import { defineFeature } from '../define.js';
 import { createApmApi } from './api.js';
 import { apmListensTo, apmMachine } from './machine.js';
@@ -9,7 +8,7 @@ export const apmFeature = defineFeature({
   model: 'apm',
   machine: apmMachine,
   input: (b) => ({
-    consent: initialConsent(b.config, b.settings).apm,
+    consent: b.consent.apm,
     appStartTracking: b.config.apm.appStartTracking,
     foregroundBackgroundTracking: b.config.apm.foregroundBackgroundTracking,
     manualAppLoadedTrigger: b.config.apm.manualAppLoadedTrigger,

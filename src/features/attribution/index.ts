@@ -1,5 +1,4 @@
 /** Attribution (spec: Attribution; docs/metrics-attribution.md). */
-import { initialConsent } from '../../domain/consent.js';
 import { defineFeature } from '../define.js';
 import { createAttributionApi } from './api.js';
 import { attributionListensTo, attributionMachine } from './machine.js';
@@ -8,7 +7,7 @@ export const attributionFeature = defineFeature({
   name: 'attribution',
   model: 'attribution',
   machine: attributionMachine,
-  input: (b) => ({ consent: initialConsent(b.config, b.settings).attribution }),
+  input: (b) => ({ consent: b.consent.attribution }),
   listensTo: attributionListensTo,
   api: (ctx) => ({ attribution: createAttributionApi(ctx) }),
 });

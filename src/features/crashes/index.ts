@@ -1,5 +1,4 @@
 /** Crash reporting (spec: Crash Reporting, docs/crashes.md). */
-import { initialConsent } from '../../domain/consent.js';
 import { defineFeature } from '../define.js';
 import { createCrashesApi } from './api.js';
 import { crashesEffect } from './effect.js';
@@ -10,7 +9,7 @@ export const crashesFeature = defineFeature({
   model: 'crashes',
   machine: crashesMachine,
   input: (b) => ({
-    consent: initialConsent(b.config, b.settings).crashes,
+    consent: b.consent.crashes,
     configLimits: b.config.limits,
     settings: b.settings,
     globalSegmentation: b.config.crashes.segmentation,

@@ -1,5 +1,4 @@
 /** Events (spec: Events): the event queue, timed events, filters and limits. */
-import { initialConsent } from '../../domain/consent.js';
 import { defineFeature } from '../define.js';
 import { createEventsApi } from './api.js';
 import { eventsInputFrom, eventsListensTo, eventsMachine } from './machine.js';
@@ -9,7 +8,7 @@ export const eventsFeature = defineFeature({
   model: 'events',
   machine: eventsMachine,
   input: (b) =>
-    eventsInputFrom(b.config, [...b.storedEvents], initialConsent(b.config, b.settings), {
+    eventsInputFrom(b.config, [...b.storedEvents], b.consent, {
       settings: b.settings,
       foreground: b.platform.foreground,
       storedOwner: b.clearedIdentity,

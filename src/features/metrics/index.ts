@@ -1,5 +1,4 @@
 /** Manual device metrics (spec: Device Metrics). */
-import { initialConsent } from '../../domain/consent.js';
 import { defineFeature } from '../define.js';
 import { createMetricsApi } from './api.js';
 import { metricsListensTo, metricsMachine } from './machine.js';
@@ -8,7 +7,7 @@ export const metricsFeature = defineFeature({
   name: 'metrics',
   model: 'metrics',
   machine: metricsMachine,
-  input: (b) => ({ consent: initialConsent(b.config, b.settings).metrics }),
+  input: (b) => ({ consent: b.consent.metrics }),
   listensTo: metricsListensTo,
   api: (ctx) => ({ metrics: createMetricsApi(ctx) }),
 });

@@ -1,5 +1,4 @@
 /** Push notifications, platform-neutral part (spec: Push Notifications; docs/push.md). */
-import { initialConsent } from '../../domain/consent.js';
 import { defineFeature } from '../define.js';
 import { createPushApi } from './api.js';
 import { pushListensTo, pushMachine } from './machine.js';
@@ -10,7 +9,7 @@ export const pushFeature = defineFeature({
   model: 'push',
   machine: pushMachine,
   input: (b) => ({
-    consent: initialConsent(b.config, b.settings).push,
+    consent: b.consent.push,
     testMode: b.config.push.testMode,
     provider: providerOf(b.config.push.provider),
     sendTokenAlways: b.config.push.sendTokenAlways,

@@ -1,5 +1,4 @@
 /** Sessions (spec: Sessions): automatic, manual and hybrid. */
-import { initialConsent } from '../../domain/consent.js';
 import { defineFeature } from '../define.js';
 import { locationInputFrom, locationParamsAtBoot } from '../location/machine.js';
 import { createSessionsApi } from './api.js';
@@ -10,11 +9,10 @@ export const sessionFeature = defineFeature({
   model: 'session',
   machine: sessionMachine,
   input: (b) => {
-    const consent = initialConsent(b.config, b.settings);
-    return sessionInputFrom(b.config, b.platform, consent, {
+    return sessionInputFrom(b.config, b.platform, b.consent, {
       at: b.at,
       settings: b.settings,
-      location: locationParamsAtBoot(locationInputFrom(b.config, consent, { settings: b.settings })),
+      location: locationParamsAtBoot(locationInputFrom(b.config, b.consent, { settings: b.settings })),
     });
   },
   listensTo: sessionListensTo,

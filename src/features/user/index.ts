@@ -1,5 +1,4 @@
 /** User profiles (spec: User Profiles, 001 l. 3725). */
-import { initialConsent } from '../../domain/consent.js';
 import { sanitizeProperties } from '../../domain/user-profile.js';
 import { defineFeature } from '../define.js';
 import { createUserApi } from './api.js';
@@ -12,7 +11,7 @@ export const userFeature = defineFeature({
   input: (b) => {
     const initial = b.config.userProperties === undefined ? { changes: [], warnings: [] } : sanitizeProperties(b.config.userProperties, b.config.limits);
     return {
-      consent: initialConsent(b.config, b.settings).users,
+      consent: b.consent.users,
       settings: b.settings,
       initial: initial.changes ?? [],
       initialWarnings: initial.warnings,

@@ -1,5 +1,4 @@
 /** Views (spec: Views): manual views, segmentation, background restarts, orientation. */
-import { initialConsent } from '../../domain/consent.js';
 import { defineFeature } from '../define.js';
 import { createViewsApi } from './api.js';
 import { viewInputFrom, viewListensTo, viewMachine } from './machine.js';
@@ -8,7 +7,7 @@ export const viewsFeature = defineFeature({
   name: 'views',
   model: 'views',
   machine: viewMachine,
-  input: (b) => viewInputFrom(b.config, b.platform, initialConsent(b.config, b.settings), { idSeed: b.idSeed, settings: b.settings }),
+  input: (b) => viewInputFrom(b.config, b.platform, b.consent, { idSeed: b.idSeed, settings: b.settings }),
   listensTo: viewListensTo,
   stamped: ['view.changed'],
   select: (snapshot) => {
