@@ -72,6 +72,7 @@ export class CountlyInstance {
   private claim: NamespaceClaim | null = null;
   private closing: Promise<void> | null = null;
   private nextFlushId = 1;
+  private registration: Promise<void> = Promise.resolve();
 
   constructor(userConfig: CountlyConfig) {
     const cfg = (typeof userConfig === 'object' && userConfig !== null ? userConfig : {}) as CountlyConfig;
@@ -141,7 +142,8 @@ export class CountlyInstance {
       this.handle = await this.storage.open(this.config.appKey, { onProblem: (message) => this.log.error('Storage', `write, ${message}`) });
       contents = await this.handle.read();
       // The store's list of app keys, so a later app key can reach what this one leaves queued.
-      await registerAppKey(this.storage, this.config.appKey, this.log);
+      // Not on the way to `ready` (it opens another namespace); shutdown waits for it.
+      this.registration = registerAppKey(this.storage, this.config.appKey, this.log);
     } catch (error) {
       // Storage that cannot open must not break the host app: run on memory instead.
       this.log.error('Storage', `open, ${this.storage.kind} storage failed (${errorText(error)}); falling back to memory storage`);
@@ -284,6 +286,7 @@ export class CountlyInstance {
     for (const resolve of this.flushes.values()) resolve();
     this.flushes.clear();
     await this.writer.drain();
+    await this.registration;
     for (const s of this.subscriptions) s.unsubscribe();
     this.writer.detach();
     await this.handle?.close().catch((error: unknown) => this.log.error('Storage', `close, failed: ${errorText(error)}`));

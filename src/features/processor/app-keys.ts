@@ -11,7 +11,7 @@ import { catchError, filter, from, map, mergeMap, of, type Observable } from 'rx
 import type { QueueEntry, StorageAdapter } from '../../adapters/types.js';
 import type { Command } from '../../effects/commands.js';
 import type { Effect, EffectDeps, OtherAppKeys, SdkEvent } from '../../effects/deps.js';
-import { param, type Logger } from '../../log.js';
+import { errorText, param, type Logger } from '../../log.js';
 import { rewriteStoredRequest } from '../../protocol/request.js';
 import { claimNamespace } from '../../runtime/namespace-lock.js';
 
@@ -51,7 +51,7 @@ export async function registerAppKey(storage: StorageAdapter, appKey: string, lo
   try {
     await withRegistry(storage.id ?? storage, storage, (keys) => (keys.includes(appKey) ? null : [...keys, appKey]));
   } catch (error) {
-    log.error('Storage', `open, could not record app key ${param(appKey)} in the store's registry: ${String(error)}`);
+    log.error('Storage', `open, could not record app key ${param(appKey)} in the store's registry: ${errorText(error)}`);
   }
 }
 
@@ -125,7 +125,7 @@ export const appKeysEffect: Effect = (cmd$, deps) =>
           return { type: 'queue.changed', requests: deps.queue.length, events: deps.eventStore.size };
         }),
         catchError((error: unknown) => {
-          deps.log.error('Queue', `${fn}, failed: ${String(error)}`);
+          deps.log.error('Queue', `${fn}, failed: ${errorText(error)}`);
           return of<SdkEvent>({ type: 'queue.changed', requests: deps.queue.length, events: deps.eventStore.size });
         }),
       );
