@@ -14,13 +14,14 @@ import type { Instant } from '../../../src/domain/types.js';
 import { apmMachine, type ApmCommand, type ApmEvent, type ApmInput } from '../../../src/features/apm/machine.js';
 import { instantAt } from '../../../src/protocol/time.js';
 import { allTransitions, takenTransitions } from '../transition-coverage.js';
+import { emittedCommands } from '../../helpers/machines.js';
 
 type Snap = SnapshotFrom<typeof apmMachine>;
 const T0 = Date.UTC(2026, 0, 1);
 const at = (ms = 0): Instant => instantAt(T0 + ms);
 
 const emitted = (actions: ReadonlyArray<{ type: string; params?: unknown }>): ApmCommand[] =>
-  actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: ApmCommand }).event);
+  emittedCommands<ApmCommand>(actions);
 const traces = (cmds: readonly ApmCommand[]): ApmTrace[] =>
   cmds.flatMap((c) => (c.type === 'request.enqueue' ? [JSON.parse(c.params.apm!) as ApmTrace] : []));
 const warnings = (cmds: readonly ApmCommand[]): string[] => cmds.flatMap((c) => (c.type === 'log' && c.level === 'warning' ? [c.message] : []));

@@ -10,10 +10,11 @@ import { allConsent, withConsent } from '../../../src/domain/consent.js';
 import { attributionMachine, type AttributionCommand, type AttributionEvent } from '../../../src/features/attribution/machine.js';
 import { directAttribution, indirectAttribution, MAX_ATTRIBUTION_LENGTH, parseCampaignData } from '../../../src/features/attribution/rules.js';
 import { instantAt } from '../../../src/protocol/time.js';
+import { emittedCommands } from '../../helpers/machines.js';
 
 type Snap = SnapshotFrom<typeof attributionMachine>;
 const emitted = (actions: ReadonlyArray<{ type: string; params?: unknown }>): AttributionCommand[] =>
-  actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: AttributionCommand }).event);
+  emittedCommands<AttributionCommand>(actions);
 const at = instantAt(Date.UTC(2026, 0, 1));
 const direct = (params: Record<string, string> = { campaign_id: 'c' }): AttributionEvent => ({ type: 'attribution.direct', params, at });
 const indirect = (aid = '{"adid":"x"}'): AttributionEvent => ({ type: 'attribution.indirect', aid, at });

@@ -3,6 +3,7 @@ import { createActor, initialTransition, transition, type SnapshotFrom } from 'x
 import { simulatedClock } from '../../../src/adapters/clock.js';
 import type { BehaviorSettings } from '../../../src/domain/behavior-settings.js';
 import { backoffMachine, type BackoffCommand, type BackoffEvent, type BackoffInput } from '../../../src/features/backoff/machine.js';
+import { emittedCommands } from '../../helpers/machines.js';
 
 export type Snap = SnapshotFrom<typeof backoffMachine>;
 export type Cmd = BackoffCommand;
@@ -42,7 +43,7 @@ export const fast = (over: Response = {}) => response({ elapsedMs: 50, ...over }
 export const settings = (s: BehaviorSettings): BackoffEvent => ({ type: 'settings.updated', settings: s });
 
 export function commands(actions: ReadonlyArray<{ type: string; params?: unknown }>): Cmd[] {
-  return actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: Cmd }).event);
+  return emittedCommands<Cmd>(actions);
 }
 
 export function run(inp: BackoffInput, ...events: BackoffEvent[]): { snap: Snap; cmds: Cmd[]; last: Cmd[] } {

@@ -10,10 +10,11 @@ import { allConsent, withConsent } from '../../../src/domain/consent.js';
 import type { BehaviorSettings } from '../../../src/domain/behavior-settings.js';
 import { crashesMachine, type CrashesCommand, type CrashesEvent, type CrashesInput } from '../../../src/features/crashes/machine.js';
 import { instantAt } from '../../../src/protocol/time.js';
+import { emittedCommands } from '../../helpers/machines.js';
 
 type Snap = SnapshotFrom<typeof crashesMachine>;
 const emitted = (actions: ReadonlyArray<{ type: string; params?: unknown }>): CrashesCommand[] =>
-  actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: CrashesCommand }).event);
+  emittedCommands<CrashesCommand>(actions);
 const BOOT = Date.UTC(2026, 0, 1);
 const at = (sec = 0) => instantAt(BOOT + sec * 1000);
 const input = (over: Partial<CrashesInput> = {}): CrashesInput => ({

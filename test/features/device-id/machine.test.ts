@@ -26,6 +26,7 @@ import {
   type DeviceIdEvent,
   type DeviceIdInput,
 } from '../../../src/features/device-id/machine.js';
+import { emittedCommands } from '../../helpers/machines.js';
 
 type Snap = SnapshotFrom<typeof deviceIdMachine>;
 type Cmd = DeviceIdCommand;
@@ -52,7 +53,7 @@ const ev = {
 };
 
 function commands(actions: ReadonlyArray<{ type: string; params?: unknown }>): Cmd[] {
-  return actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: Cmd }).event);
+  return emittedCommands<Cmd>(actions);
 }
 
 function run(inp: DeviceIdInput, ...events: DeviceIdEvent[]): { snap: Snap; cmds: Cmd[]; boot: Cmd[] } {

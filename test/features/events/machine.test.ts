@@ -33,6 +33,7 @@ import {
   type EventsInput,
 } from '../../../src/features/events/machine.js';
 import { allTransitions, takenTransitions } from '../transition-coverage.js';
+import { emittedCommands } from '../../helpers/machines.js';
 
 type Snap = SnapshotFrom<typeof eventsMachine>;
 type Cmd = EventsCommand;
@@ -100,7 +101,7 @@ const ev = {
 };
 
 function commands(actions: ReadonlyArray<{ type: string; params?: unknown }>): Cmd[] {
-  return actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: Cmd }).event);
+  return emittedCommands<Cmd>(actions);
 }
 
 function run(inp: EventsInput, ...events: EventsEvent[]): { snap: Snap; cmds: Cmd[] } {

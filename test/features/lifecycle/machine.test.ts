@@ -20,6 +20,7 @@ import { simulatedClock } from '../../../src/adapters/clock.js';
 import type { Instant } from '../../../src/domain/types.js';
 import { instantAt } from '../../../src/protocol/time.js';
 import { lifecycleListensTo, lifecycleMachine, type LifecycleCommand, type LifecycleEvent, type LifecycleInput } from '../../../src/features/lifecycle/machine.js';
+import { emittedCommands } from '../../helpers/machines.js';
 
 type Snap = SnapshotFrom<typeof lifecycleMachine>;
 type Cmd = LifecycleCommand;
@@ -31,7 +32,7 @@ const bg = (ms = 0): LifecycleEvent => ({ type: 'lifecycle.background', at: at(m
 const UNBALANCED = 'background, the app went to the background more often than to the foreground; call ignored';
 
 function commands(actions: ReadonlyArray<{ type: string; params?: unknown }>): Cmd[] {
-  return actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: Cmd }).event);
+  return emittedCommands<Cmd>(actions);
 }
 
 /** Pure: feeds events through `transition()`. */

@@ -31,6 +31,7 @@ import {
   type LocationMachineInput,
   type LocationValues,
 } from '../../../src/features/location/machine.js';
+import { emittedCommands } from '../../helpers/machines.js';
 
 type Snap = SnapshotFrom<typeof locationMachine>;
 type Cmd = LocationCommand;
@@ -54,7 +55,7 @@ const input = (over: Partial<LocationMachineInput> = {}): LocationMachineInput =
 });
 
 function commands(actions: ReadonlyArray<{ type: string; params?: unknown }>): Cmd[] {
-  return actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: Cmd }).event);
+  return emittedCommands<Cmd>(actions);
 }
 
 function run(inp: LocationMachineInput, ...events: LocationEvent[]): { snap: Snap; cmds: Cmd[]; boot: Cmd[] } {

@@ -10,10 +10,11 @@ import { allConsent, withConsent } from '../../../src/domain/consent.js';
 import { metricsMachine, type MetricsCommand, type MetricsEvent } from '../../../src/features/metrics/machine.js';
 import { instantAt } from '../../../src/protocol/time.js';
 import { useLocalServer } from '../../helpers/sdk.js';
+import { emittedCommands } from '../../helpers/machines.js';
 
 type Snap = SnapshotFrom<typeof metricsMachine>;
 const emitted = (actions: ReadonlyArray<{ type: string; params?: unknown }>): MetricsCommand[] =>
-  actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: MetricsCommand }).event);
+  emittedCommands<MetricsCommand>(actions);
 const at = instantAt(Date.UTC(2026, 0, 1));
 const record = (overrides: Record<string, string> = {}): MetricsEvent => ({ type: 'metrics.record', overrides, at });
 const consent = (metrics: boolean): MetricsEvent => ({

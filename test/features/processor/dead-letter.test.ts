@@ -15,6 +15,7 @@ import {
   type RequestProcessorInput,
 } from '../../../src/features/processor/machine.js';
 import type { BehaviorSettings } from '../../../src/domain/behavior-settings.js';
+import { emittedCommands } from '../../helpers/machines.js';
 
 type Snap = SnapshotFrom<typeof requestProcessorMachine>;
 type Cmd = RequestProcessorCommand;
@@ -31,7 +32,7 @@ const answer = (seq: number, status: number, body = '{"result":"Rejected"}'): Re
   queueLength: 2,
 });
 const commands = (actions: ReadonlyArray<{ type: string; params?: unknown }>): Cmd[] =>
-  actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: Cmd }).event);
+  emittedCommands<Cmd>(actions);
 
 function run(inp: RequestProcessorInput, ...events: RequestProcessorEvent[]): { snap: Snap; cmds: Cmd[]; last: Cmd[] } {
   const [s0, a0] = initialTransition(requestProcessorMachine, inp);

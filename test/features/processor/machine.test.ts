@@ -22,6 +22,7 @@ import {
   type RequestProcessorEvent,
   type RequestProcessorInput,
 } from '../../../src/features/processor/machine.js';
+import { emittedCommands } from '../../helpers/machines.js';
 
 type Snap = SnapshotFrom<typeof requestProcessorMachine>;
 type Cmd = RequestProcessorCommand;
@@ -65,9 +66,7 @@ const release = (reason: Hold): RequestProcessorEvent => ({ type: 'processor.rel
 
 /** The commands among the actions `transition()` returned. */
 function commands(actions: ReadonlyArray<{ type: string; params?: unknown }>): Cmd[] {
-  return actions
-    .filter((a) => a.type === 'xstate.emit')
-    .map((a) => (a.params as { event: Cmd }).event);
+  return emittedCommands<Cmd>(actions);
 }
 
 /** Feeds events one after the other through the pure transition function. */

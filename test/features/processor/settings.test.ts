@@ -9,6 +9,7 @@ import { initialTransition, transition, type SnapshotFrom } from 'xstate';
 import { blocks, HOLDS, type Hold } from '../../../src/domain/holds.js';
 import { requestProcessorMachine, type RequestProcessorCommand, type RequestProcessorInput } from '../../../src/features/processor/machine.js';
 import type { BehaviorSettings } from '../../../src/domain/behavior-settings.js';
+import { emittedCommands } from '../../helpers/machines.js';
 
 type Snap = SnapshotFrom<typeof requestProcessorMachine>;
 const input = (over: Partial<RequestProcessorInput> = {}): RequestProcessorInput => ({ retryCooldownMs: 1000, queueLength: 0, ...over });
@@ -16,7 +17,7 @@ const settings = (s: BehaviorSettings) => ({ type: 'settings.updated' as const, 
 
 /** The commands among the actions `transition()` returned. */
 const emitted = (actions: ReadonlyArray<{ type: string; params?: unknown }>): RequestProcessorCommand[] =>
-  actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: RequestProcessorCommand }).event);
+  emittedCommands<RequestProcessorCommand>(actions);
 
 function start(over: Partial<RequestProcessorInput> = {}): { snap: Snap; cmds: RequestProcessorCommand[] } {
   const [snap, actions] = initialTransition(requestProcessorMachine, input(over));

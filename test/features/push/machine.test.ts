@@ -20,11 +20,12 @@ import {
   tokenParams,
   type PushProvider,
 } from '../../../src/features/push/rules.js';
+import { emittedCommands } from '../../helpers/machines.js';
 
 type Snap = SnapshotFrom<typeof pushMachine>;
 type Action = { type: string; params?: unknown };
 const emitted = (actions: ReadonlyArray<Action>): PushCommand[] =>
-  actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: PushCommand }).event);
+  emittedCommands<PushCommand>(actions);
 /** The timer the step armed, if any: its event and delay. */
 const armed = (actions: ReadonlyArray<Action>): { event: PushEvent; delay: number } | undefined => {
   const raise = actions.find((a) => a.type === 'xstate.raise' && typeof (a.params as { delay?: unknown }).delay === 'number');

@@ -5,6 +5,7 @@ import type { BehaviorSettings } from '../../../src/domain/behavior-settings.js'
 import { ConsentFeatures, type ConsentState, type Instant } from '../../../src/domain/types.js';
 import { instantAt } from '../../../src/protocol/time.js';
 import { sessionMachine, type SessionCommand, type SessionEvent, type SessionInput } from '../../../src/features/session/machine.js';
+import { emittedCommands } from '../../helpers/machines.js';
 
 export type Snap = SnapshotFrom<typeof sessionMachine>;
 export type Cmd = SessionCommand;
@@ -56,7 +57,7 @@ export const ev = {
 };
 
 function commands(actions: ReadonlyArray<{ type: string; params?: unknown }>): Cmd[] {
-  return actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: Cmd }).event);
+  return emittedCommands<Cmd>(actions);
 }
 
 /** Pure: feeds events through `transition()`. */

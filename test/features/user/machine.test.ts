@@ -14,11 +14,12 @@ import { allConsent, withConsent } from '../../../src/domain/consent.js';
 import { MODIFIERS, sanitizeModifier, sanitizeSet, type Modifier, type Scalar, type UserChange } from '../../../src/domain/user-profile.js';
 import { userMachine, type UserCommand, type UserEvent, type UserInput } from '../../../src/features/user/machine.js';
 import { instantAt } from '../../../src/protocol/time.js';
+import { emittedCommands } from '../../helpers/machines.js';
 
 type Snap = SnapshotFrom<typeof userMachine>;
 const at = instantAt(Date.UTC(2026, 0, 1));
 const emitted = (actions: ReadonlyArray<{ type: string; params?: unknown }>): UserCommand[] =>
-  actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: UserCommand }).event);
+  emittedCommands<UserCommand>(actions);
 const requests = (cmds: readonly UserCommand[]): Array<Record<string, unknown>> =>
   cmds.flatMap((c) => (c.type === 'request.enqueue' ? [JSON.parse(c.params.user_details!) as Record<string, unknown>] : []));
 

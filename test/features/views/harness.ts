@@ -10,6 +10,7 @@ import { ConsentFeatures, type ConsentState, type Instant, type Segmentation } f
 import type { RecordInternalEventCommand } from '../../../src/effects/commands.js';
 import { viewMachine, type ViewCommand, type ViewEvent, type ViewInput } from '../../../src/features/views/machine.js';
 import { instantAt } from '../../../src/protocol/time.js';
+import { emittedCommands } from '../../helpers/machines.js';
 
 export type Snap = SnapshotFrom<typeof viewMachine>;
 export type Cmd = ViewCommand;
@@ -92,7 +93,7 @@ export const ev = {
 };
 
 export function commands(actions: ReadonlyArray<{ type: string; params?: unknown }>): Cmd[] {
-  return actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: Cmd }).event);
+  return emittedCommands<Cmd>(actions);
 }
 
 export function run(inp: ViewInput, ...events: ViewEvent[]): { snap: Snap; cmds: Cmd[] } {
