@@ -2,7 +2,7 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', node: 'src/node.ts', browser: 'src/browser.ts' },
+    entry: { index: 'src/index.ts', node: 'src/node.ts', browser: 'src/browser.ts', segment: 'src/integrations/segment/index.ts', appmetrica: 'src/integrations/appmetrica/index.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,
@@ -11,7 +11,8 @@ export default defineConfig([
     platform: 'neutral',
     // fp-ts ships subpath directories Node's ESM resolver cannot import; bundle the bits used.
     noExternal: ['fp-ts'],
-    external: ['node:fs', 'node:fs/promises', 'node:path', 'node:crypto', 'node:os', 'node:http'],
+    // Segment's packages are optional peers: their types only, never bundled.
+    external: ['node:fs', 'node:fs/promises', 'node:path', 'node:crypto', 'node:os', 'node:http', '@segment/analytics-next', '@segment/analytics-node'],
   },
   {
     entry: { 'server/cli': 'src/server/cli.ts', 'server/index': 'src/server/index.ts' },

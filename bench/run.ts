@@ -1,11 +1,11 @@
 /**
  * `npm run bench`: the same workloads through chartly and the official countly-sdk-nodejs,
  * side by side, each job in its own child process. Prints one table with chartly/official
- * ratios and saves everything to bench/results/latest.json. See docs/benchmark.md.
+ * ratios and saves everything to bench/results/latest.json (a subset run: only-<list>.json). See docs/benchmark.md.
  *
  *   npm run bench                 full run (about 2–3 minutes)
  *   npm run bench -- --quick      smaller counts and caps, for trying the harness
- *   npm run bench -- --only=1,3   a subset of the workloads
+ *   npm run bench -- --only=1,3   a subset of the workloads (5 or `backend`: backend mode, bench/backend.ts)
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type { DeliverJob, DeliverResult, EnqueueJob, EnqueueResult, Job, JobResult, RecordJob, RecordResult, RunnerMessage, Sdk, WorkerMessage } from './lib.js';
 import { startServer, type CountlyTestServer, type ReceivedRequest } from '../src/server/index.js';
+import { backendSection } from './backend.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -26,7 +27,7 @@ const require = createRequire(import.meta.url);
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',') ?? ['1', '2', '3', '4']).map(Number);
+const only = (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',') ?? ['1', '2', '3', '4', '5']).map((w) => (w === 'backend' ? 5 : Number(w)));
 
 const SETTINGS = {
   enqueue: {
@@ -553,6 +554,12 @@ async function main(): Promise<void> {
     raw.trickle = outcome;
     sections.push(reportTrickle(outcome, SETTINGS.deliver.n));
   }
+  if (only.includes(5)) {
+    const section = await backendSection(quick, progress);
+    raw.backend = section.raw;
+    sections.push(section.text);
+    goals.push(...section.goals);
+  }
   const goalTable = table(
     ['goal (issue 2)', 'measured', 'verdict'],
     goals.map((g) => [g.goal, g.measured, g.pass === null ? 'n/a' : verdict(g.pass)]),
@@ -563,8 +570,11 @@ async function main(): Promise<void> {
 
   const resultsDir = join(here, 'results');
   mkdirSync(resultsDir, { recursive: true });
+  // A subset run (`--only`) keeps the last full run's file: it saves beside it.
+  const full = [1, 2, 3, 4, 5].every((w) => only.includes(w));
+  const file = full ? 'latest.json' : `only-${[...new Set(only)].sort().join('-')}.json`;
   writeFileSync(
-    join(resultsDir, 'latest.json'),
+    join(resultsDir, file),
     `${JSON.stringify(
       {
         date,
@@ -584,7 +594,7 @@ async function main(): Promise<void> {
       2,
     )}\n`,
   );
-  process.stderr.write(`saved bench/results/latest.json\n`);
+  process.stderr.write(`saved bench/results/${file}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -54,6 +54,8 @@ async function main(): Promise<void> {
       p.end_session ? 'end_session' : '',
       p.events ? `events=${(JSON.parse(p.events) as Array<{ key: string }>).map((e) => e.key).join(',')}` : '',
       p.consent ? 'consent' : '',
+      p.hc ? `health check hc=${p.hc}` : '',
+      p.method ? `method=${p.method}` : '',
     ]
       .filter(Boolean)
       .join(' ');

@@ -67,7 +67,13 @@ for (const feature of features) {
   const rows: string[] = [];
   const events = new Set<string>();
   walk(definition, [], rows, events);
-  const source = readFileSync(join(import.meta.dirname, '..', 'src', 'features', feature.model, 'machine.ts'), 'utf8');
+  // The machine and the pure steps and commands it emits through (a machine may keep its emits in steps.ts).
+  const folder = join(import.meta.dirname, '..', 'src', 'features', feature.model);
+  const source = ['machine.ts', 'steps.ts', 'commands.ts']
+    .map((f) => join(folder, f))
+    .filter((f) => existsSync(f))
+    .map((f) => readFileSync(f, 'utf8'))
+    .join('\n');
   const md = [
     `# ${feature.model}`,
     '',

@@ -81,7 +81,7 @@ export function loggerOptionsOf(config: unknown): LoggerOptions {
 }
 
 /** Options the runtime reads itself (adapters, behavior settings, the inspector) through `readOption`. */
-export const RUNTIME_OPTIONS = ['storage', 'transport', 'platform', 'clock', 'behaviorSettings', 'inspect'] as const;
+export const RUNTIME_OPTIONS = ['storage', 'transport', 'platform', 'clock', 'behaviorSettings', 'inspect', 'exporters'] as const;
 
 /**
  * One of `RUNTIME_OPTIONS`, read without throwing: a getter or proxy trap that throws gives
@@ -113,7 +113,7 @@ export interface OptionReaders {
   /** The first `MAX_CONFIG_LIST` items of an array option, read by index, or null (warned). */
   itemsOf(name: string, v: readonly unknown[]): unknown[] | null;
   /** Reads a nested options object (`views`, `experimental`); `{}` (warned) when it is not one. */
-  group(name: 'views' | 'experimental' | 'apm' | 'push'): object;
+  group(name: 'views' | 'experimental' | 'apm' | 'push' | 'remoteConfig' | 'content'): object;
   /** Keeps what Segmentation allows: strings, finite numbers, booleans and arrays of those. */
   segmentation(name: string, v: unknown): Segmentation;
 }
@@ -168,7 +168,7 @@ export function optionReaders(config: object, log: Logger): OptionReaders {
     return items;
   };
 
-  const group = (name: 'views' | 'experimental' | 'apm' | 'push'): object => {
+  const group = (name: 'views' | 'experimental' | 'apm' | 'push' | 'remoteConfig' | 'content'): object => {
     const v = option(name);
     if (v === undefined) return {};
     if (isObject(v)) return v;

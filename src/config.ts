@@ -3,11 +3,12 @@
  * checked. Invalid optional values are logged and replaced by their default; only a
  * missing or invalid `url` or `appKey` throws (the one place the SDK may throw).
  */
-import type { CountlyConfig, CrashData } from './types.js';
+import type { CountlyConfig, CrashData, RCDownloadCallback } from './types.js';
 import { ConsentFeatures, type ConsentFeature, type Segmentation } from './domain/types.js';
 import type { Logger } from './log.js';
 import { isArray, isObject, optionReaders, readProp, RUNTIME_OPTIONS, shown, UNREADABLE } from './config-read.js';
 import { apmOf, crashesOf, pushOf, userPropertiesOf } from './config-features.js';
+import { contentOf, remoteConfigOf } from './config-server-driven.js';
 
 export { loggerOptionsOf, MAX_CONFIG_LIST, readOption } from './config-read.js';
 
@@ -91,6 +92,13 @@ export interface ResolvedConfig {
   push: { testMode: 0 | 1 | 2; provider: string | undefined; sendTokenAlways: boolean };
   /** Crash reporting (docs/crashes.md); `filter` is the developer's function, called by the crashes effect. */
   crashes: { autoReport: boolean; segmentation: Segmentation; filter: ((crash: CrashData) => boolean) | undefined };
+
+  /** Remote config (docs/remote-config.md); `onDownload` is the developer's function, called through the callback registry. */
+  remoteConfig: { automaticTriggers: boolean; valueCaching: boolean; enrollOnDownload: boolean; onDownload: RCDownloadCallback | undefined };
+  /** The content zone (docs/content.md): the interval in seconds (≥ 15, default 30) and the extra origins content messages may come from. */
+  content: { onContent: ((status: 'COMPLETED' | 'CLOSED', data: Record<string, unknown>) => void) | undefined; zoneTimerIntervalSeconds: number; allowedOrigins: string[] };
+  /** Send the health check at init (`disableHealthCheck` turns it off; counters still accumulate). */
+  healthCheck: boolean;
 
   /** Download behavior settings from the server (`disableBehaviorSettingsUpdates` turns it off). */
   behaviorSettingsUpdates: boolean;
@@ -279,6 +287,8 @@ export function resolveConfig(config: CountlyConfig, log: Logger): ResolvedConfi
 
   const apm = apmOf(readers);
   const push = pushOf(readers);
+  const remoteConfig = remoteConfigOf(readers);
+  const content = contentOf(readers);
 
   // Read by the runtime (loggerOptionsOf, readOption), checked here only so a bad value is
   // warned about like any other; this second read of a getter only feeds the warning.
@@ -317,6 +327,9 @@ export function resolveConfig(config: CountlyConfig, log: Logger): ResolvedConfi
     apm,
     push,
     crashes,
+    remoteConfig,
+    content,
+    healthCheck: !boolOption('disableHealthCheck', false),
     behaviorSettingsUpdates: !boolOption('disableBehaviorSettingsUpdates', false),
     sdkName: str('sdkName', SDK_NAME),
     sdkVersion: str('sdkVersion', SDK_VERSION),

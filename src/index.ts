@@ -3,6 +3,7 @@
  * touches no browser or Node global, so it loads in Node, browsers, workers and SSR.
  */
 export { createCountly, init, instance, resetSharedInstance } from './sdk.js';
+export { createBackend, type BackendConfig, type CountlyBackend } from './backend/index.js';
 export { memoryStorage } from './adapters/storage/memory.js';
 export { indexedDbStorage } from './adapters/storage/indexeddb.js';
 export { localStorageAdapter } from './adapters/storage/local-storage.js';
@@ -11,6 +12,8 @@ export { systemClock, simulatedClock, type ManualClock } from './adapters/clock.
 export { neutralPlatform } from './adapters/platform/neutral.js';
 export { browserPlatform } from './adapters/platform/browser.js';
 export { ConsentFeatures, TEMPORARY_DEVICE_ID } from './domain/types.js';
+// For platforms that host server-driven UI (docs/feedback.md "WebView protocol").
+export { parseWidgetMessage, ACTION_EVENT_BASE, type WidgetMessage } from './features/feedback/webview.js';
 export { SDK_NAME, SDK_VERSION } from './config.js';
 export type {
   Clock,

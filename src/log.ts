@@ -26,6 +26,8 @@ export interface Logger {
 export interface LoggerOptions {
   console: boolean;
   listener?: ((message: string, level: LogLevel) => void) | undefined;
+  /** Hears every error and warning, printed or not (the health check counts them). Must not throw. */
+  onProblem?: ((level: 'error' | 'warning') => void) | undefined;
 }
 
 const CONSOLE_METHOD: Record<LogLevel, 'error' | 'warn' | 'info' | 'debug' | 'log'> = {
@@ -294,7 +296,9 @@ const asText = (value: unknown): string => (typeof value === 'string' ? value : 
 export function createLogger(options: LoggerOptions): Logger {
   let console_ = options.console;
   const listener = options.listener;
+  const onProblem = options.onProblem;
   const write = (level: LogLevel, module: string, message: string): void => {
+    if (onProblem && (level === 'error' || level === 'warning')) onProblem(level);
     if (!console_ && !listener) return;
     // Logging is total: it runs inside public methods and machine actions, so neither a
     // non-string argument, a replaced console method nor a throwing listener may escape.

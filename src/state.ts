@@ -17,4 +17,8 @@ export interface CountlyState {
   /** Requests the server refused for good and the SDK moved aside since boot (docs/request-processor.md "Dead letters"). */
   deadLetters: number;
   serverUrl: string;
+  healthCheck: { sent: boolean; counters: { el: number; wl: number; sc: number; em: string; bom: number; cbom: number } };
+  remoteConfig: { keys: string[]; downloading: boolean };
+  feedback: { widgetShown: boolean };
+  content: { inZone: boolean; showing: boolean };
 }

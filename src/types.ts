@@ -7,9 +7,11 @@ import type { AnyActorRef, InspectionEvent, Observer } from 'xstate';
 import type { Clock, Platform, StorageAdapter, Transport } from './adapters/types.js';
 import type { ConsentFeature, DeviceIdType, LogLevel, Segmentation } from './domain/types.js';
 import type { CountlyState } from './state.js';
+import type { Exporter } from './exporters/types.js';
 
 export type { ConsentFeature, DeviceIdType, LogLevel, Segmentation } from './domain/types.js';
 export type { CountlyState } from './state.js';
+export type { Exporter, ExportedEvent, ExporterHost } from './exporters/types.js';
 
 export interface CountlyConfig {
   /** The Countly server, e.g. `https://your.server`. Must be a valid http(s) URL; trailing slashes are stripped. */
@@ -102,6 +104,25 @@ export interface CountlyConfig {
    * (`FCM` default, `HMS`, `APNS`); `sendTokenAlways` re-sends the stored token at every init.
    */
   push?: { testMode?: 0 | 1 | 2; provider?: string; sendTokenAlways?: boolean };
+  /**
+   * Remote config (spec: Remote Config; docs/remote-config.md): `automaticTriggers` downloads
+   * all values after init, a device-ID change, leaving temporary-ID mode and when consent is
+   * given; `valueCaching` keeps the old user's values (`isCurrentUsersData: false`) instead
+   * of clearing them; `enrollOnDownload` enrolls into every A/B test a download returns
+   * (`oi=1`); `onDownload` is called after every download. Needs `remote-config` consent.
+   */
+  remoteConfig?: { automaticTriggers?: boolean; valueCaching?: boolean; enrollOnDownload?: boolean; onDownload?: RCDownloadCallback };
+  /**
+   * The content zone (spec: Content Zone; docs/content.md): `onContent` hears when content
+   * completes or is closed; `zoneTimerInterval` is the seconds between fetches (default 30,
+   * values under 15 ignored); `allowedOrigins` are origins besides the server URL's whose
+   * messages the content overlay accepts. Needs `content` consent.
+   */
+  content?: { onContent?: (status: 'COMPLETED' | 'CLOSED', data: Record<string, unknown>) => void; zoneTimerInterval?: number; allowedOrigins?: string[] };
+  /** Other destinations that receive every recorded event (e.g. `appMetricaExporter(...)` from `chartly/appmetrica`). */
+  exporters?: Exporter[];
+  /** Never send the health check request (spec: Health Checks; docs/health-check.md). Counters still accumulate. */
+  disableHealthCheck?: boolean;
   /** `sdk_name` sent with every request. Default `typescript-chartly-<platform>` (`-node`, `-web`, `-js`), the spec's [language]-[origin]-[platform]. */
   sdkName?: string;
   /** `sdk_version` sent with every request. Default the package version. */
@@ -122,6 +143,39 @@ export interface CrashData {
   breadcrumbs: string[];
   metrics: Record<string, unknown>;
   fatal: boolean;
+}
+
+/** The outcome of a server-driven download (spec: Remote Config > Callbacks). */
+export type RequestResult = 'Success' | 'NetworkIssue' | 'Error';
+/** One remote-config value: `isCurrentUsersData` is false for a value cached from an earlier device ID. */
+export interface RCData {
+  value: unknown;
+  isCurrentUsersData: boolean;
+}
+/** Called after a remote-config download: `fullValueUpdate` says whether every value was replaced. */
+export type RCDownloadCallback = (result: RequestResult, error: string | null, fullValueUpdate: boolean, values: Record<string, RCData>) => void;
+/** Called after an A/B testing download or enrolment. */
+export type RCVariantCallback = (result: RequestResult, error: string | null) => void;
+/** An A/B experiment as `ab_fetch_experiments` describes it. */
+export interface ExperimentInfo {
+  id: string;
+  name: string;
+  description: string;
+  currentVariant: string | null;
+  variants: Record<string, Record<string, unknown>>;
+}
+/** A feedback widget as `method=feedback` lists it (`_id`, `type`, `name`, `tg`, `wv`). */
+export interface FeedbackWidget {
+  id: string;
+  type: 'nps' | 'survey' | 'rating';
+  name: string;
+  tags: string[];
+  widgetVersion?: string;
+}
+/** What a presented feedback widget reports back. */
+export interface FeedbackCallback {
+  onFinished?(error: string | null): void;
+  onClosed?(): void;
 }
 
 export interface Countly {
@@ -226,6 +280,43 @@ export interface Countly {
     save(): void;
     clear(): void;
   };
+  /** Remote config and A/B testing (spec: Remote Config, A/B Testing; docs/remote-config.md): needs `remote-config` consent. */
+  remoteConfig: {
+    downloadAll(callback?: RCDownloadCallback): void;
+    downloadSpecific(keys: string[], callback?: RCDownloadCallback): void;
+    downloadOmitting(keys: string[], callback?: RCDownloadCallback): void;
+    getValues(): Record<string, RCData>;
+    getValue(key: string): RCData | undefined;
+    getAllAndEnroll(): Record<string, RCData>;
+    getValueAndEnroll(key: string): RCData | undefined;
+    registerCallback(callback: RCDownloadCallback): void;
+    removeCallback(callback: RCDownloadCallback): void;
+    clearAll(): void;
+    enroll(keys: string[]): void;
+    exit(keys?: string[]): void;
+    testing: {
+      downloadVariants(callback?: RCVariantCallback): void;
+      downloadExperiments(callback?: RCVariantCallback): void;
+      getAllVariants(): Record<string, string[]>;
+      getVariantsForKey(key: string): string[] | null;
+      getAllExperiments(): Record<string, ExperimentInfo>;
+      enrollIntoVariant(key: string, variant: string, callback?: RCVariantCallback): void;
+    };
+  };
+  /** Feedback widgets and the legacy star rating (spec: User Feedback; docs/feedback.md): needs `feedback` (rating: `star-rating`) consent. */
+  feedback: {
+    getAvailableWidgets(): Promise<FeedbackWidget[]>;
+    getWidgetData(widget: FeedbackWidget): Promise<Record<string, unknown>>;
+    widgetUrl(widget: FeedbackWidget): string;
+    reportManually(widget: FeedbackWidget, data: Record<string, unknown> | null, result: Record<string, unknown> | null): void;
+    present(widget: FeedbackWidget, callback?: FeedbackCallback): void;
+    presentNps(nameIdOrTag?: string, callback?: FeedbackCallback): void;
+    presentSurvey(nameIdOrTag?: string, callback?: FeedbackCallback): void;
+    presentRating(nameIdOrTag?: string, callback?: FeedbackCallback): void;
+    recordRatingWidget(options: { widgetId: string; rating: number; email?: string; comment?: string; contactMe?: boolean }): void;
+  };
+  /** The content zone (spec: Content Zone; docs/content.md): needs `content` consent. */
+  content: { enterZone(): void; exitZone(): void; refreshZone(): void; preview(contentId: string): void };
   lifecycle: { foreground(): void; background(): void }; // for platforms without automatic detection
   setServerUrl(url: string): void;
   enableOfflineMode(): void;

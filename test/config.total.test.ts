@@ -24,7 +24,7 @@ const OPTION_KEYS = [
   'salt', 'maxRequestQueueSize', 'eventQueueThreshold', 'sessionUpdateInterval', 'manualSessions', 'backoff',
   'retryCooldownSeconds', 'requiresConsent', 'consent', 'location', 'metricOverride', 'userProperties', 'limits', 'views',
   'behaviorSettings', 'disableBehaviorSettingsUpdates', 'experimental', 'sdkName', 'sdkVersion', 'appVersion',
-  'inspect', 'crashes', 'apm', 'push',
+  'inspect', 'crashes', 'apm', 'push', 'remoteConfig', 'content', 'disableHealthCheck', 'exporters',
 ] as const satisfies ReadonlyArray<keyof CountlyConfig>;
 type Unlisted = Exclude<keyof CountlyConfig, (typeof OPTION_KEYS)[number] | 'url' | 'appKey'>;
 const everyOptionListed: [Unlisted] extends [never] ? true : Unlisted = true;
@@ -38,6 +38,7 @@ const NESTED_KEYS = [
   'autoReport', 'segmentation', 'filter',
   'appStartTracking', 'foregroundBackgroundTracking', 'manualAppLoadedTrigger', 'appStartTimestampOverride',
   'testMode', 'provider', 'sendTokenAlways',
+  'automaticTriggers', 'valueCaching', 'enrollOnDownload', 'onDownload', 'onContent', 'zoneTimerInterval', 'allowedOrigins',
   'X-Header', '__proto__', 'length', '0',
 ];
 

@@ -145,10 +145,51 @@ export interface Clock {
 export type LifecycleState = 'foreground' | 'background';
 export type Orientation = 'portrait' | 'landscape';
 
-/** Optional UI hooks a platform may offer (feedback widgets, content overlays, links). */
+/** A rectangle in CSS pixels / points of the host's screen. */
+export interface UiRect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Where content goes, per orientation (the content answer's `geo`: spec: Content Zone). */
+export interface ContentPlacement {
+  portrait: UiRect;
+  landscape: UiRect;
+}
+
+/** What a platform returns for an overlay it shows: the SDK closes it, and talks to content through it. */
+export interface UiHandle {
+  /** Removes the overlay; the platform then calls `onClosed` (once). */
+  close(): void;
+  /** Posts a message to the content (content: the resize answer `{ resize_me: ... }`). */
+  post?(message: unknown): void;
+  /** Moves / resizes the overlay. */
+  place?(rect: UiRect): void;
+}
+
+/**
+ * Optional UI hooks a platform may offer (spec: User Feedback > WebView protocol, Content
+ * Zone > Content Communication Protocol). The SDK builds URLs and decides; the platform only
+ * shows, forwards and closes. Every hook is user code: the SDK guards each call.
+ */
 export interface PlatformUi {
-  showWidget?(url: string, onClosed: () => void): void;
-  showContent?(url: string, placement: Record<string, unknown>, onClosed: () => void): void;
+  /**
+   * Shows a feedback widget's URL in a web view / iframe overlay. The platform hands every URL
+   * the widget tries to load to `onMessage` before loading it, and loads none that starts with
+   * `https://countly_action_event` or ends with `cly_x_int=1` (the SDK acts on those:
+   * `parseWidgetMessage` from `chartly` reads them); it calls `onClosed` once when the overlay
+   * is gone, however it closed.
+   */
+  showWidget?(url: string, handlers: { onMessage(url: string): void; onClosed(): void }): UiHandle | void;
+  /**
+   * Shows content HTML's URL as an overlay placed per orientation. The platform hands every
+   * message the content posts to `onMessage` with the sender's origin (the SDK validates it), and
+   * calls `onClosed` once when the overlay is gone.
+   */
+  showContent?(url: string, placement: ContentPlacement, handlers: { onMessage(message: unknown, origin: string): void; onClosed(): void }): UiHandle | void;
+  /** Opens a URL outside the app (a link in a widget or content). */
   openUrl?(url: string): void;
 }
 

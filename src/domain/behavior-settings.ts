@@ -180,3 +180,15 @@ export function typedSettings(raw: unknown): DecodedSettings {
   const decoded = decodeBehaviorSettings(raw);
   return decoded._tag === 'Right' ? decoded.right : { settings: {}, invalid: [] };
 }
+
+/**
+ * spec: SDK Behavior Settings — "The newly fetched server configuration should be merged with
+ * the stored configuration. It must not override all existing values only update the keys
+ * present in the new configuration." Values are kept as received. Later layers win, key by key
+ * (provided < stored < each download in arrival order).
+ */
+export function mergeSettings(...layers: ReadonlyArray<Readonly<Record<string, unknown>>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const layer of layers) for (const [key, value] of Object.entries(layer)) Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  return out;
+}

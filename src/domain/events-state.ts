@@ -56,6 +56,8 @@ export interface EventsContext {
   /** Server `tracking`: anything may be recorded. */
   tracking: boolean;
   filters: EventFilters;
+  /** Server `jte`: custom event keys whose recording refreshes the content zone (broadcast `journey.triggered`). */
+  journeyTriggers: readonly string[];
   visibilityTracking: boolean;
   previousNameRecording: boolean;
   /** What the lifecycle machine last said (`app.visible` / `app.hidden`): `cly_v`. */
@@ -82,7 +84,7 @@ export type EventsOutput =
   | { type: 'request.enqueue'; params: Record<string, string>; identity?: EventsIdentity }
   | { type: 'log'; level: LogLevel; module: string; message: string }
   /** Right before batches are queued: other features queue what must go first (pending user details). */
-  | { type: 'broadcast'; event: { type: 'events.batching' } };
+  | { type: 'broadcast'; event: { type: 'events.batching' } | { type: 'journey.triggered'; key: string; at: Instant } };
 
 /** A pure step: the next context and what to emit, in order. */
 export interface Step {
@@ -120,6 +122,7 @@ export function initialEventsContext(input: EventsInput): EventsContext {
     storedOwner: input.storedOwner ?? null,
     base,
     ...eventSettingsFrom(input.settings ?? {}, base),
+    journeyTriggers: input.settings?.jte ?? [],
     visibilityTracking: input.visibilityTracking,
     previousNameRecording: input.previousNameRecording,
     foreground: input.foreground !== false,

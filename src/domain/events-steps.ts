@@ -138,7 +138,9 @@ export function record(c: EventsContext, fn: string, r: RecordRequest, owned = f
   }
   commands.push({ type: 'events.persist', events: [event] });
   const out = batch(next, flushesAtOnce(key));
-  return { context: out.context, commands: [...commands, ...out.commands] };
+  // spec l. 4766 (jte): a journey trigger refreshes the content zone once the event is delivered.
+  const trigger: EventsOutput[] = custom && c.journeyTriggers.includes(key) ? [{ type: 'broadcast', event: { type: 'journey.triggered', key, at: r.at } }] : [];
+  return { context: out.context, commands: [...commands, ...out.commands, ...trigger] };
 }
 
 /**
@@ -267,5 +269,5 @@ export const setForeground = (c: EventsContext, foreground: boolean): Step => (c
  * configured value. A lower `eqs` may leave full batches waiting: they go at once.
  */
 export function applySettings(c: EventsContext, settings: BehaviorSettings): Step {
-  return batch({ ...c, ...eventSettingsFrom(settings, c.base) }, false);
+  return batch({ ...c, ...eventSettingsFrom(settings, c.base), journeyTriggers: settings.jte ?? [] }, false);
 }

@@ -17,10 +17,14 @@ export const isHold = (value: unknown): value is Hold => HOLDS.includes(value as
  * - `settings`: the behavior-settings download — only temporary-ID and offline mode stop it
  *   (spec: "If temporary id is enabled, SDK Behavior Settings fetches must be omitted"); the
  *   download is how the server's `networking: true` ever comes back, and it runs at boot.
+ * - `direct`: immediate requests (remote config, feedback, content, health check) — temporary-ID
+ *   mode, offline mode and the server's `networking: false` stop them; backoff does not (it
+ *   paces the queue, spec: Backoff Mechanism "excluding immediate requests").
  */
-export type Purpose = 'send' | 'flush' | 'settings';
+export type Purpose = 'send' | 'flush' | 'settings' | 'direct';
 
 const SETTINGS_BLOCKERS: readonly Hold[] = ['temporary-id', 'offline'];
+const DIRECT_BLOCKERS: readonly Hold[] = ['temporary-id', 'offline', 'networking-disabled'];
 
 export function blocks(holds: readonly Hold[], purpose: Purpose): boolean {
   switch (purpose) {
@@ -30,5 +34,7 @@ export function blocks(holds: readonly Hold[], purpose: Purpose): boolean {
       return holds.some((h) => h !== 'backoff');
     case 'settings':
       return holds.some((h) => SETTINGS_BLOCKERS.includes(h));
+    case 'direct':
+      return holds.some((h) => DIRECT_BLOCKERS.includes(h));
   }
 }

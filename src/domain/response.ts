@@ -1,25 +1,60 @@
 /**
- * Whether a send delivered the request (spec: Request Queue): a 2xx status, a body that is
- * a JSON object, and that object has the field `result` (whatever its value — the server
- * also answers 200 with a `result` when it drops a request for a bad checksum, and the
- * request must still leave the queue).
+ * Whether a send delivered the request (spec: Request Queue): a 2xx status and a body of the
+ * shape the request's endpoint and method answer with (`answerShape`). For `/i` that is a JSON
+ * object with the field `result` (whatever its value — the server also answers 200 with a
+ * `result` when it drops a request for a bad checksum, and the request must still leave the
+ * queue); a queued `/o/sdk` download answers with the data itself.
  */
 import type { TransportResult } from '../adapters/types.js';
 
 export type Classification = { ok: true } | { ok: false; reason: string };
 
-export function classifyResult(result: TransportResult): Classification {
+/** Where a request went: its endpoint (`/i` when none) and its `method` param, if any. */
+export interface RequestRoute {
+  readonly endpoint: string;
+  readonly method?: string | undefined;
+}
+
+/**
+ * What a valid answer looks like (server-rules.md; SDK guide "Remote Config", "A/B Testing",
+ * "User Feedback", "Content Zone", "SDK Behavior Settings"):
+ * - `result`: a JSON object holding `result` — `/i`, `/i/bulk`, and the `/o/sdk` calls that
+ *   acknowledge (`ab` enrolment, `feedback`'s widget list in `result`), and any endpoint not known;
+ * - `object`: any JSON object — the data answers: `rc` values, `ab_fetch_variants`, `sc` settings
+ *   `{v,t,c}`, content `{html, geo}` or its "no content" object, widget data;
+ * - `json`: any JSON object or array — `ab_fetch_experiments` answers with an array.
+ */
+export type AnswerShape = 'result' | 'object' | 'json';
+
+const SDK_METHOD_SHAPES: Readonly<Record<string, AnswerShape>> = Object.freeze({
+  rc: 'object',
+  ab_fetch_variants: 'object',
+  ab_fetch_experiments: 'json',
+  sc: 'object',
+  feedback: 'result',
+  ab: 'result',
+});
+
+export function answerShape(route: RequestRoute | undefined): AnswerShape {
+  if (route === undefined) return 'result';
+  const { endpoint, method } = route;
+  if (endpoint === '/o/sdk') return (method !== undefined && Object.hasOwn(SDK_METHOD_SHAPES, method) ? SDK_METHOD_SHAPES[method] : undefined) ?? 'json';
+  if (endpoint === '/o/sdk/content' || endpoint.startsWith('/o/surveys/')) return 'object';
+  return 'result';
+}
+
+export function classifyResult(result: TransportResult, route?: RequestRoute): Classification {
   switch (result.kind) {
     case 'timeout':
       return { ok: false, reason: `timed out after ${result.elapsedMs} ms` };
     case 'network-error':
       return { ok: false, reason: `network error [${result.message}]` };
     case 'response':
-      return classifyResponse(result.status, result.body);
+      return classifyResponse(result.status, result.body, answerShape(route));
   }
 }
 
-function classifyResponse(status: number, body: string): Classification {
+function classifyResponse(status: number, body: string, shape: AnswerShape): Classification {
   if (!(status >= 200 && status < 300)) return { ok: false, reason: `HTTP status ${status}` };
   let parsed: unknown;
   try {
@@ -27,10 +62,9 @@ function classifyResponse(status: number, body: string): Classification {
   } catch {
     return { ok: false, reason: `status ${status}, response is not JSON` };
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    return { ok: false, reason: `status ${status}, response is not a JSON object` };
-  }
-  if (!Object.hasOwn(parsed, 'result')) return { ok: false, reason: `status ${status}, response has no "result"` };
+  if (typeof parsed !== 'object' || parsed === null) return { ok: false, reason: `status ${status}, response is not a JSON ${shape === 'json' ? 'object or array' : 'object'}` };
+  if (Array.isArray(parsed)) return shape === 'json' ? { ok: true } : { ok: false, reason: `status ${status}, response is not a JSON object` };
+  if (shape === 'result' && !Object.hasOwn(parsed, 'result')) return { ok: false, reason: `status ${status}, response has no "result"` };
   return { ok: true };
 }
 
@@ -61,8 +95,8 @@ const TRANSIENT_CLIENT_ERRORS: ReadonlySet<number> = new Set([408, 429]);
 /** The server's answers for a request it dropped over its checksum (server-rules.md, `/i` step 5). */
 const CHECKSUM_RESULTS: ReadonlySet<string> = new Set(['Request does not match checksum', 'Request does not have checksum']);
 
-export function judge(result: TransportResult): Verdict {
-  const classified = classifyResult(result);
+export function judge(result: TransportResult, route?: RequestRoute): Verdict {
+  const classified = classifyResult(result, route);
   if (result.kind !== 'response') return classified.ok ? { kind: 'delivered' } : { kind: 'retry', reason: classified.reason };
   const { status, body } = result;
   if (status >= 400 && status < 500 && !TRANSIENT_CLIENT_ERRORS.has(status)) {

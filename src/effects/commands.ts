@@ -6,6 +6,7 @@
  * Names are `target.verb`; results are past tense (`transport.succeeded`).
  */
 import type { BehaviorSettings } from '../domain/behavior-settings.js';
+import type { RequestRoute } from '../domain/response.js';
 import type { DeviceIdType, Instant, LogLevel, WireEvent, ConsentState } from '../domain/types.js';
 
 /** Queue a request. The queue effect stamps the base params with the identity current *now*. */
@@ -69,6 +70,40 @@ export interface SettingsFetchCommand {
   type: 'settings.fetch';
 }
 
+/**
+ * An immediate request (spec: "directly sent to the server, they will not be added to the
+ * request queue"): remote config, A/B testing, feedback widgets, content, the health check.
+ * The direct effect stamps the base params with the identity current *now*, sends at once, and
+ * answers `direct.answered` (any HTTP status) or `direct.failed` (not sent, or no answer).
+ * Nothing goes out in temporary-ID or offline mode or while the server disabled networking.
+ * `tag` names the asking feature and call (`rc:3`): every listener of the results checks it.
+ */
+export interface DirectRequestCommand {
+  type: 'direct.request';
+  tag: string;
+  /** `/o/sdk`, `/o/sdk/content`, `/i`, `/o/surveys/nps/widget`, ... */
+  endpoint: string;
+  /** The feature params, already strings. */
+  params: Record<string, string>;
+  /** Always GET, whatever `httpPostForced` says (feedback widget data). */
+  get?: boolean;
+  /** Adds the platform's `metrics` JSON, read when it is sent (remote config with `sessions` consent). */
+  metrics?: true;
+}
+
+/**
+ * Calls developer callbacks registered in the instance's callback registry
+ * (`ApiContext.callbacks`): a one-shot `token` (`callbacks.once`) or a channel every
+ * `callbacks.on(channel)` listener hears. Machines carry tokens, never functions. Called after
+ * the current transition, each call guarded: a throwing callback is logged, nothing else.
+ */
+export interface CallbackInvokeCommand {
+  type: 'callback.invoke';
+  /** A token from `callbacks.once` or a channel name. */
+  token: string;
+  args: readonly unknown[];
+}
+
 /** The server's `log` setting for console output (`null`: the developer's `logging` again). */
 export interface LogConfigureCommand {
   type: 'log.configure';
@@ -120,6 +155,15 @@ export type Broadcast =
   | { type: 'app.hidden'; at: Instant }
   /** Requests may / may not be sent (temporary-ID mode, offline mode). */
   | { type: 'sending.hold'; reason: 'temporary-id' | 'offline' }
+  /** A server-driven overlay is on screen / gone (a feedback widget or content): content is not fetched meanwhile (spec: Content Zone). */
+  | { type: 'overlay.shown'; by: 'feedback' | 'content' }
+  | { type: 'overlay.closed'; by: 'feedback' | 'content' }
+  /** A custom event whose key is in the server's `jte` list was recorded (spec: SDK Behavior Settings, jte): the content zone refreshes. */
+  | { type: 'journey.triggered'; key: string; at: Instant }
+  /** The SDK logged errors or warnings since the last such broadcast (the health check counts them: spec: Health Checks). */
+  | { type: 'log.problems'; errors: number; warnings: number }
+  /** `shutdown()` began: the last moment to persist (the health check saves its counters, spec: Health Checks > saveState). */
+  | { type: 'sdk.stopping'; at?: Instant }
   | { type: 'sending.release'; reason: 'temporary-id' | 'offline' };
 
 export interface BroadcastCommand {
@@ -153,6 +197,8 @@ export type Command =
   | BroadcastCommand
   | RecordInternalEventCommand
   | SettingsFetchCommand
+  | DirectRequestCommand
+  | CallbackInvokeCommand
   | FeatureCommands[keyof FeatureCommands];
 
 /**
@@ -179,6 +225,8 @@ export type EffectResult =
   | {
       type: 'transport.succeeded';
       seq: number;
+      /** Where the request went (`/i` unless overridden) and its `method`: the success rule depends on it. */
+      route?: RequestRoute;
       status: number;
       body: string;
       elapsedMs: number;
@@ -203,5 +251,9 @@ export type EffectResult =
   | { type: 'transport.idle'; queueLength: number }
   | { type: 'queue.changed'; requests: number; events: number }
   | { type: 'settings.fetched'; settings: Record<string, unknown> }
+  /** A `direct.request` was answered (any status; the asking machine judges the body). */
+  | { type: 'direct.answered'; tag: string; status: number; body: string }
+  /** A `direct.request` was not sent (`withheld`: sending is on hold) or got no answer (`network`). */
+  | { type: 'direct.failed'; tag: string; kind: 'withheld' | 'network'; reason: string }
   | { type: 'settings.fetchFailed'; reason: string }
   | FeatureResults[keyof FeatureResults];

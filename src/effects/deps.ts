@@ -9,6 +9,7 @@ import type { Hold } from '../domain/holds.js';
 import type { DeadLetterStore } from '../domain/dead-letters.js';
 import type { QueueEntry } from '../adapters/types.js';
 import type { Broadcast, Command, EffectResult, RecordInternalEventCommand } from './commands.js';
+import type { CallbackRegistry } from '../runtime/callbacks.js';
 import type { EventStore } from './event-store.js';
 import type { StorageWriter } from './storage-writer.js';
 
@@ -58,8 +59,12 @@ export interface EffectDeps {
   trackingDisabled(): boolean;
   /** The platform said at boot that this client is a bot (spec l. 383): every request is dropped silently. */
   readonly bot: boolean;
+  /** The developer's callbacks, called by `callback.invoke` (`runtime/callbacks.ts`). */
+  readonly callbacks: CallbackRegistry;
   /** What earlier app keys left on this store (`queue.replaceAllAppKeysWithCurrent`, `removeDifferentAppKeys`). */
   readonly otherAppKeys: OtherAppKeys;
+  /** `queue.flush()`: combines the pending events and sends the queue; never rejects (the content zone's refresh waits for it). Absent in backend mode. */
+  flush?(): Promise<void>;
 }
 
 /**

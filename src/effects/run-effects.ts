@@ -2,6 +2,8 @@ import { catchError, merge, type Observable } from 'rxjs';
 import type { Command } from './commands.js';
 import type { Effect, EffectDeps, SdkEvent } from './deps.js';
 import { broadcastEffect } from './broadcast.effect.js';
+import { callbackEffect } from './callback.effect.js';
+import { directEffect } from './direct.effect.js';
 import { logEffect } from './log.effect.js';
 import { queueEffect } from './queue.effect.js';
 import { eventStoreEffect, keyValueEffect } from './storage.effect.js';
@@ -10,7 +12,7 @@ import { eventStoreEffect, keyValueEffect } from './storage.effect.js';
  * The core's effects, in the order they see each command; the features' own effects
  * (`defineFeature({ effects })`) run between these and the broadcast effect, which is last.
  */
-export const coreEffects: readonly Effect[] = [logEffect, queueEffect, eventStoreEffect, keyValueEffect, broadcastEffect];
+export const coreEffects: readonly Effect[] = [logEffect, queueEffect, eventStoreEffect, keyValueEffect, directEffect, callbackEffect, broadcastEffect];
 
 /**
  * Merges the effects into one stream of results. Each effect catches its own I/O errors

@@ -12,12 +12,16 @@ import { backoffFeature } from './backoff/index.js';
 import { consentFeature } from './consent/index.js';
 import { crashesFeature } from './crashes/index.js';
 import { deviceIdFeature } from './device-id/index.js';
+import { contentFeature } from './content/index.js';
 import { eventsFeature } from './events/index.js';
+import { feedbackFeature } from './feedback/index.js';
+import { healthCheckFeature } from './health-check/index.js';
 import { lifecycleFeature } from './lifecycle/index.js';
 import { locationFeature } from './location/index.js';
 import { metricsFeature } from './metrics/index.js';
 import { processorFeature } from './processor/index.js';
 import { pushFeature } from './push/index.js';
+import { remoteConfigFeature } from './remote-config/index.js';
 import { sessionFeature } from './session/index.js';
 import { settingsFeature } from './settings/index.js';
 import { userFeature } from './user/index.js';
@@ -38,6 +42,10 @@ export const features = [
   attributionFeature,
   lifecycleFeature,
   metricsFeature,
+  remoteConfigFeature,
+  feedbackFeature,
+  contentFeature,
+  healthCheckFeature,
   backoffFeature,
   processorFeature,
 ] as const;
@@ -71,6 +79,10 @@ export const DELIVERY_ORDER = exhaustive([
   'push',
   'attribution',
   'crashes',
+  'remoteConfig',
+  'feedback',
+  'content',
+  'healthCheck',
   'backoff',
   'processor',
   'settings',

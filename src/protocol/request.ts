@@ -117,6 +117,17 @@ export interface ParsedStoredRequest {
   appKey: string | null;
 }
 
+/**
+ * Where a stored request goes and its `method`, for the success rule (`answerShape` in
+ * domain/response.ts). Requests to `/i` (all but a few) are not decoded: the tag is the one
+ * place `new_end_point=` can appear, since stored values escape `&` and `=`.
+ */
+export function storedRoute(stored: string): { endpoint: string; method?: string } {
+  if (!stored.includes(`${ENDPOINT_TAG}=`)) return { endpoint: DEFAULT_ENDPOINT };
+  const parsed = parseStoredRequest(stored);
+  return parsed.params.method === undefined ? { endpoint: parsed.endpoint } : { endpoint: parsed.endpoint, method: parsed.params.method };
+}
+
 /** Reads a stored request back. Never throws. */
 export function parseStoredRequest(stored: string): ParsedStoredRequest {
   const params: Record<string, string> = {};

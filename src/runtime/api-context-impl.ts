@@ -11,6 +11,7 @@ import type { ActorName } from '../features/index.js';
 import type { Logger } from '../log.js';
 import type { CountlyState } from '../state.js';
 import type { ApiContext, RecordFields } from './api-context.js';
+import type { CallbackRegistry } from './callbacks.js';
 
 export type PendingCall =
   | { kind: 'send'; target: ActorName; event: EventObject }
@@ -36,6 +37,7 @@ export interface ApiHost {
   state(): CountlyState;
   flush(): Promise<void>;
   newId(): string;
+  readonly callbacks: CallbackRegistry;
 }
 
 export function createApiContext(host: ApiHost, pending: PendingCall[]): ApiContext {
@@ -56,6 +58,7 @@ export function createApiContext(host: ApiHost, pending: PendingCall[]): ApiCont
   return {
     config: host.config,
     log,
+    callbacks: host.callbacks,
     now: () => host.stamp(),
     newId: () => host.newId(),
     eventId: () => {

@@ -12,6 +12,7 @@ import type { AnyFeature, FeatureContext } from '../features/define.js';
 import type { ActorName } from '../features/index.js';
 import type { Logger } from '../log.js';
 import type { CountlyState } from '../state.js';
+import type { CallbackRegistry } from './callbacks.js';
 
 export type { ActorName };
 
@@ -27,6 +28,11 @@ export interface RecordFields {
 export interface ApiContext {
   readonly config: ResolvedConfig;
   readonly log: Logger;
+  /**
+   * The developer's callbacks: register a one-shot callback (`once`, its token goes to the
+   * machine in an event) or listen on a channel; the machine emits `callback.invoke`.
+   */
+  readonly callbacks: CallbackRegistry;
   /** The current moment as a ms timestamp with hour/dow/tz, in call order (spec: Recording Time of Data; see protocol/time.ts). */
   now(): Instant;
   /** A fresh UUID v4 (`crypto.randomUUID()`), for generated device IDs. */
@@ -71,6 +77,7 @@ export function forFeature<M extends AnyStateMachine>(ctx: ApiContext, feature: 
   return {
     config: ctx.config,
     log: ctx.log,
+    callbacks: ctx.callbacks,
     now: () => ctx.now(),
     newId: () => ctx.newId(),
     eventId: () => ctx.eventId(),

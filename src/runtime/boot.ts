@@ -7,7 +7,7 @@ import { isLeft } from 'fp-ts/Either';
 import type { Platform, StorageContents, StorageOp } from '../adapters/types.js';
 import { isForegroundNow, localeNow, orientationNow } from '../adapters/platform/hooks.js';
 import type { ResolvedConfig } from '../config.js';
-import { typedSettings, unwrapProvidedSettings } from '../domain/behavior-settings.js';
+import { mergeSettings, typedSettings, unwrapProvidedSettings } from '../domain/behavior-settings.js';
 import { initialConsent } from '../domain/consent.js';
 import { deviceIdAtInit, isTemporaryMarker, URL_DEVICE_ID_KEY, urlIdentityAtInit } from '../domain/device-id-init.js';
 import { RequestQueue } from '../domain/request-queue.js';
@@ -91,7 +91,7 @@ export function readBoot(input: BootInput): BootResult {
   // spec: SDK Behavior Settings — SDK default < dev config < provided SBS < stored SBS.
   const provided = unwrapProvidedSettings(input.providedSettings);
   if (isLeft(provided)) log.warning('Init', `createCountly, ${provided.left} and was ignored`);
-  const rawSettings = { ...(isLeft(provided) ? {} : (provided.right as Record<string, unknown>)), ...(isRecord(kv.behaviorSettings) ? kv.behaviorSettings : {}) };
+  const rawSettings = mergeSettings(isLeft(provided) ? {} : (provided.right as Record<string, unknown>), isRecord(kv.behaviorSettings) ? kv.behaviorSettings : {});
   // Decoded once, at the boundary: each invalid key is warned about here, once.
   const { settings, invalid } = typedSettings(rawSettings);
   for (const { key, value } of invalid) log.warning('BehaviorSettings', `createCountly, invalid ${key} ${param(value)} ignored`);

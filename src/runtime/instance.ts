@@ -17,13 +17,18 @@ import { RequestQueue } from '../domain/request-queue.js';
 import type { Command } from '../effects/commands.js';
 import type { EffectDeps, Identity, SdkEvent } from '../effects/deps.js';
 import { EventStore } from '../effects/event-store.js';
+import { exportEffect } from '../exporters/export.effect.js';
+import { ExporterSet, readExporters } from '../exporters/host.js';
 import { coreEffects, runEffects } from '../effects/run-effects.js';
 import { StorageWriter } from '../effects/storage-writer.js';
 import { features, type ActorName } from '../features/index.js';
 import { errorText, createLogger, param, type Logger } from '../log.js';
 import { createInstantSource } from '../protocol/time.js';
 import { Actors, guardInspector } from './actors.js';
+import { adapterOption } from './adapter-option.js';
 import { createApiContext, type PendingCall } from './api-context-impl.js';
+import { createCallbackRegistry, type CallbackRegistry } from './callbacks.js';
+import { ProblemCounter } from './problem-counter.js';
 import type { ApiContext } from './api-context.js';
 import { EMPTY_CONTENTS, readBoot } from './boot.js';
 import { defaultStorage, detectPlatform } from './defaults.js';
@@ -40,6 +45,7 @@ import type { CountlyConfig } from '../types.js';
 /** Broadcasts that carry (or get, when delivered) the moment they happened: declared by their features. */
 const STAMPED: ReadonlySet<string> = new Set(features.flatMap((f): readonly string[] => f.stamped ?? []));
 const route = createRouter();
+const INIT = { module: 'Init', fn: 'createCountly' };
 
 export class CountlyInstance {
   readonly config: ResolvedConfig;
@@ -60,6 +66,8 @@ export class CountlyInstance {
   private readonly eventId: (reading?: number) => string;
   private readonly records: RecordBuffer;
   private eventStore = new EventStore();
+  /** `exporters`: started at boot, fed by `exportEffect`, flushed and shut down with the instance. */
+  private exporters: ExporterSet | null = null;
   private identity: Identity | null = null;
   private urlIdentity: string | null = null;
   private serverUrl: string;
@@ -73,14 +81,17 @@ export class CountlyInstance {
   private closing: Promise<void> | null = null;
   private nextFlushId = 1;
   private registration: Promise<void> = Promise.resolve();
+  /** Errors and warnings logged, handed to the listeners (health check) once per microtask, from `ready` on. */
+  private readonly problems = new ProblemCounter((counts) => this.deliver({ type: 'log.problems', ...counts }), () => this.status);
+  readonly callbacks: CallbackRegistry;
 
   constructor(userConfig: CountlyConfig) {
     const cfg = (typeof userConfig === 'object' && userConfig !== null ? userConfig : {}) as CountlyConfig;
     // Every option is read through the config's total readers: a getter or proxy that throws is
     // an invalid option (warned about by resolveConfig), never an exception in the host.
-    this.log = createLogger(loggerOptionsOf(userConfig));
+    this.log = createLogger({ ...loggerOptionsOf(userConfig), onProblem: (level) => this.problems.note(level) });
     this.config = resolveConfig(userConfig, this.log);
-    const clock = adapter<Clock>(readOption(userConfig, 'clock'), ['now', 'setTimeout', 'clearTimeout'], 'clock', this.log) ?? systemClock();
+    const clock = adapterOption<Clock>(readOption(userConfig, 'clock'), ['now', 'setTimeout', 'clearTimeout'], 'clock', this.log, INIT) ?? systemClock();
     // Every SDK timer first hands over the records buffered in the current run, so a timer
     // that fires (or a simulated clock advanced in the same run) never overtakes them.
     this.clock = {
@@ -88,15 +99,16 @@ export class CountlyInstance {
       setTimeout: (fn, ms) => clock.setTimeout(() => (this.records.flush(), fn()), ms),
       clearTimeout: (handle) => clock.clearTimeout(handle),
     };
-    this.platform = adapter<Platform>(readOption(userConfig, 'platform'), ['metrics'], 'platform', this.log) ?? detectPlatform();
-    this.storage = adapter<StorageAdapter>(readOption(userConfig, 'storage'), ['open'], 'storage', this.log) ?? defaultStorage();
+    this.platform = adapterOption<Platform>(readOption(userConfig, 'platform'), ['metrics'], 'platform', this.log, INIT) ?? detectPlatform();
+    this.storage = adapterOption<StorageAdapter>(readOption(userConfig, 'storage'), ['open'], 'storage', this.log, INIT) ?? defaultStorage();
     // spec: SDK Metadata — sdk_name is [language]-[origin]-[platform] (SDK guide l. 297), so
     // Node and browser traffic can be told apart; a name the developer set is kept as given.
     if (this.config.sdkName === SDK_NAME) this.config = { ...this.config, sdkName: `${SDK_NAME}-${platformSlug(read(this.platform, 'name'))}` };
-    this.transport = adapter<Transport>(readOption(userConfig, 'transport'), ['send'], 'transport', this.log) ?? fetchTransport({ now: () => this.clock.now() });
+    this.transport = adapterOption<Transport>(readOption(userConfig, 'transport'), ['send'], 'transport', this.log, INIT) ?? fetchTransport({ now: () => this.clock.now() });
     this.instant = createInstantSource(() => this.clock.now());
     this.eventId = createEventIdSource(() => this.clock.now());
     this.writer = new StorageWriter(this.log);
+    this.callbacks = createCallbackRegistry(this.log);
     this.serverUrl = this.config.url;
     this.records = new RecordBuffer({
       instant: (r) => this.instant(r),
@@ -122,6 +134,7 @@ export class CountlyInstance {
         snapshot: (target) => this.actors.get(target)?.getSnapshot(),
         state: () => this.store.get(),
         flush: () => this.flush(),
+        callbacks: this.callbacks,
       },
       this.pending,
     );
@@ -177,8 +190,13 @@ export class CountlyInstance {
       bot: boot.bot,
       otherAppKeys: otherAppKeys(this.storage, this.config.appKey),
       platform: this.platform,
+      callbacks: this.callbacks,
+      flush: () => this.flush(),
     };
-    const effects = [...coreEffects.slice(0, -1), ...features.flatMap((f) => f.effects ?? []), ...coreEffects.slice(-1)];
+    const exporters = readExporters(readOption(cfg, 'exporters'), this.log);
+    if (exporters.length > 0) this.exporters = new ExporterSet(exporters, this.log, { storage: this.storage, transport: this.transport, clock: this.clock, metrics: () => JSON.parse(deps.metrics()) as Record<string, string> });
+    const tap = this.exporters ? [exportEffect(this.exporters)] : [];
+    const effects = [...coreEffects.slice(0, -1), ...features.flatMap((f) => f.effects ?? []), ...tap, ...coreEffects.slice(-1)];
     this.subscriptions.push(
       runEffects(this.commands, deps, effects).subscribe({
         next: (event) => this.deliver(event),
@@ -201,6 +219,7 @@ export class CountlyInstance {
     }
     this.actors.get('processor')?.send({ type: 'processor.release', reason: 'booting' });
     this.store.publish();
+    this.problems.start();
     this.log.info('Init', `createCountly, ready with device ID ${param(this.identity?.deviceId)} and ${this.queue.length} queued request(s)`);
   }
 
@@ -245,6 +264,7 @@ export class CountlyInstance {
     this.actors.get('processor')?.send({ type: 'processor.flush', flushId });
     await done;
     await this.writer.drain();
+    await this.exporters?.flush();
   }
 
   setServerUrl(url: string): void {
@@ -280,15 +300,19 @@ export class CountlyInstance {
       return;
     }
     this.records.flush();
+    // Before `stopped` (deliver drops everything after it): the last chance to persist.
+    this.deliver({ type: 'sdk.stopping', at: this.stamp() });
     this.status = 'stopped';
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     this.actors.stop();
     for (const resolve of this.flushes.values()) resolve();
     this.flushes.clear();
     await this.writer.drain();
+    await this.exporters?.shutdown();
     await this.registration;
     for (const s of this.subscriptions) s.unsubscribe();
     this.writer.detach();
+    this.callbacks.clear();
     await this.handle?.close().catch((error: unknown) => this.log.error('Storage', `close, failed: ${errorText(error)}`));
     this.handle = null;
     this.claim?.release();
@@ -322,17 +346,6 @@ function read(source: object, key: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/**
- * A user-supplied adapter, if it looks like one (an object with the named methods); else
- * undefined (the default is used) with a warning. Read without throwing.
- */
-function adapter<T>(value: unknown, methods: readonly string[], name: string, log: Logger): T | undefined {
-  if (value === undefined || value === null) return undefined;
-  if ((typeof value === 'object' || typeof value === 'function') && methods.every((m) => typeof read(value, m) === 'function')) return value as T;
-  log.warning('Init', `createCountly, "${name}" must be an object with ${methods.join(', ')}(); the default is used`);
-  return undefined;
 }
 
 /** UUID v4 from the platform (`crypto.randomUUID`), looked up at call time. */

@@ -19,6 +19,7 @@ import type { CountlyTestServer, ServerOptions, ServerSettings } from './types.j
 
 export { checksum256, ZERO_DEVICE_ID } from './rules.js';
 export { formatLine } from './store.js';
+export type { AppMetricaReceivedRow, AppMetricaSettings } from './appmetrica.js';
 export type {
   BulkItem,
   CountlyTestServer,
@@ -72,6 +73,7 @@ export function startServer(options: ServerOptions = {}): Promise<CountlyTestSer
         },
         accepted: () => store.received.filter((r) => r.accepted),
         events: () => collectEvents(store.received),
+        appMetrica: () => router.appMetrica.rows(),
         injectFaults: (...injected) => {
           faults.inject(injected);
         },
@@ -87,6 +89,7 @@ export function startServer(options: ServerOptions = {}): Promise<CountlyTestSer
         reset: () => {
           faults.reset();
           router.forgetDuplicates();
+          router.appMetrica.reset();
           // Last: it wakes the waiters.
           store.reset();
         },

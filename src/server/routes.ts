@@ -16,18 +16,23 @@ import {
   type Params,
   type Verdict,
 } from './rules.js';
+import { handleSurveys } from './surveys.js';
 import type { BulkItem, ReceivedRequest, ServerSettings } from './types.js';
+import { APPMETRICA_PATHS, createAppMetricaEndpoint, type AppMetricaEndpoint } from './appmetrica.js';
 
 export interface Router {
   /** The verdict for a parsed request; may set `record.bulk`. */
   route(record: ReceivedRequest): Verdict;
   /** Forgets the duplicate-detection memory. */
   forgetDuplicates(): void;
+  /** The AppMetrica Post API endpoint (`appmetrica.ts`) and the rows it accepted. */
+  readonly appMetrica: AppMetricaEndpoint;
 }
 
 /** `settings` is read on every request, so changes to it apply from the next one. */
 export function createRouter(settings: ServerSettings): Router {
   let lastHashByDevice = new Map<string, string>();
+  const appMetrica = createAppMetricaEndpoint(() => settings.appMetrica ?? {});
 
   /** spec: server-rules.md "/i, in order" steps 1–4: the checks shared by /i and /o/sdk. */
   const checkAppAndDevice = (params: Params, ignoreZeroDevice: boolean): Verdict | undefined => {
@@ -128,13 +133,15 @@ export function createRouter(settings: ServerSettings): Router {
   const handleContent = (params: Params, candidates: readonly string[]): Verdict =>
     checkAppAndDevice(params, false) ??
     checkChecksum(params, candidates) ??
-    ok(settings.contentBlock ?? { result: 'No content block found!' });
+    ok((params.content_id !== undefined ? settings.contentPreviews?.[params.content_id] : undefined) ?? settings.contentBlock ?? { result: 'No content block found!' });
 
   const route = (record: ReceivedRequest): Verdict => {
     if (record.method !== 'GET' && record.method !== 'POST') return fail(405, 'Method not allowed');
     // spec: server-rules.md step 5 — the raw query, and for POST also the raw body.
     const candidates = record.method === 'POST' ? [record.rawQuery, record.rawBody] : [record.rawQuery];
     const params = record.params;
+    if (APPMETRICA_PATHS.includes(record.path)) return appMetrica.route(record);
+    if (record.path.startsWith('/o/surveys/')) return handleSurveys(record.path, params, settings, (p) => checkAppAndDevice(p, false) ?? checkChecksum(p, candidates));
     switch (record.path) {
       case '/i':
         return handleWrite(params, candidates);
@@ -151,6 +158,7 @@ export function createRouter(settings: ServerSettings): Router {
 
   return {
     route,
+    appMetrica,
     forgetDuplicates: () => {
       lastHashByDevice = new Map();
     },

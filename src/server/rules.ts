@@ -92,6 +92,8 @@ const JSON_PARAM_CHECKS: ReadonlyArray<readonly [string, (value: unknown) => str
   ['crash', checkCrash],
   ['consent', checkConsent],
   ['segmentation', objectCheck('segmentation')],
+  // spec 001 l. 5041-5049: the health check's counters.
+  ['hc', objectCheck('hc')],
 ];
 
 /** The first problem with the JSON params of a write request, or `undefined` when all are valid. */
@@ -183,7 +185,7 @@ export function summarizeParams(params: Params): string {
   if (events !== undefined) parts.push(`events=${events}`);
   const requests = stringArrayLength(params.requests);
   if (requests !== undefined) parts.push(`requests=${requests}`);
-  for (const name of ['metrics', 'user_details', 'crash', 'consent', 'location', 'old_device_id', 'apm', 'feedback']) {
+  for (const name of ['metrics', 'user_details', 'crash', 'consent', 'location', 'old_device_id', 'apm', 'feedback', 'hc']) {
     if (params[name] !== undefined) parts.push(name);
   }
   return parts.join(' ');

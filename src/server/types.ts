@@ -1,4 +1,5 @@
 /** The public shapes of chartly-server: its options, what it records, faults, and its handle. */
+import type { AppMetricaReceivedRow, AppMetricaSettings } from './appmetrica.js';
 
 export interface ServerOptions {
   /** 0 (default) = any free port. */
@@ -19,8 +20,14 @@ export interface ServerOptions {
   abExperiments?: unknown[];
   /** The `result` list answered to method=feedback (default []). */
   feedbackWidgets?: unknown[];
+  /** Answered to `/o/surveys/{type}/widget?widget_id=ID`, keyed by widget ID (an entry's `type`, when set, must match the path). */
+  widgetData?: Record<string, Record<string, unknown>>;
   /** Answered to /o/sdk/content; null (default) = "No content block found!". */
   contentBlock?: Record<string, unknown> | null;
+  /** Answered to /o/sdk/content with `content_id=<key>` (a preview); other IDs get `contentBlock`. */
+  contentPreviews?: Record<string, Record<string, unknown>>;
+  /** The AppMetrica Post API endpoint's checks (`/logs/v1/import/events[.csv]`). */
+  appMetrica?: AppMetricaSettings;
   /** One line per request when given. */
   log?: (line: string) => void;
 }
@@ -77,6 +84,8 @@ export interface CountlyTestServer {
   accepted(): ReceivedRequest[];
   /** Every event of accepted /i (and /i/bulk item) requests, flattened, in order. */
   events(): ServerEvent[];
+  /** Every row the AppMetrica endpoint accepted, in order (`post_api_key` left out). */
+  appMetrica(): AppMetricaReceivedRow[];
   /** Applied one each to the next requests, in order. */
   injectFaults(...faults: Fault[]): void;
   /** Applied to every request until cleared (after the queued ones). */

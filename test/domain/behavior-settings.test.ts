@@ -19,6 +19,7 @@ import {
   typedSettings,
   unwrapProvidedSettings,
   type DecodedSettings,
+  mergeSettings,
 } from '../../src/domain/behavior-settings.js';
 
 const decoded = (raw: unknown): DecodedSettings => {
@@ -166,5 +167,46 @@ describe('decodeBehaviorSettings: properties', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('mergeSettings: the key-by-key merge (spec: "only update the keys present in the new configuration")', () => {
+  const layer = fc.dictionary(fc.constantFrom('tracking', 'networking', 'rqs', 'eqs', 'czi', 'ecz', 'jte', 'log', 'x', '__proto__'), fc.jsonValue(), { maxKeys: 6 });
+
+  it('property: idempotent — merging the same download again changes nothing', () => {
+    fc.assert(
+      fc.property(layer, layer, (stored, fetched) => {
+        const once = mergeSettings(stored, fetched);
+        expect(mergeSettings(once, fetched)).toEqual(once);
+      }),
+    );
+  });
+
+  it('property: order-respecting — each key holds the value of the last layer that has it; no key is lost', () => {
+    fc.assert(
+      fc.property(fc.array(layer, { maxLength: 5 }), (layers) => {
+        const merged = mergeSettings(...layers);
+        const keys = new Set(layers.flatMap((l) => Object.keys(l)));
+        expect(new Set(Object.keys(merged))).toEqual(keys);
+        for (const key of keys) {
+          const last = [...layers].reverse().find((l) => Object.hasOwn(l, key))!;
+          expect(Object.getOwnPropertyDescriptor(merged, key)?.value).toEqual(Object.getOwnPropertyDescriptor(last, key)?.value);
+        }
+      }),
+    );
+  });
+
+  it('property: associative — merging downloads one by one equals merging them at once', () => {
+    fc.assert(
+      fc.property(layer, layer, layer, (a, b, c) => {
+        expect(mergeSettings(mergeSettings(a, b), c)).toEqual(mergeSettings(a, mergeSettings(b, c)));
+      }),
+    );
+  });
+
+  it('keeps a "__proto__" key as data, never as the prototype', () => {
+    const merged = mergeSettings(JSON.parse('{"__proto__":{"tracking":false}}') as Record<string, unknown>);
+    expect(Object.getPrototypeOf(merged)).toBe(Object.prototype);
+    expect(Object.hasOwn(merged, '__proto__')).toBe(true);
   });
 });

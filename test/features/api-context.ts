@@ -2,6 +2,8 @@
  * A small ApiContext for namespace tests: real feature actors on a simulated clock,
  * every send, broadcast and log line recorded.
  */
+import type { CallbackInvokeCommand } from '../../src/effects/commands.js';
+import { createCallbackRegistry } from '../../src/runtime/callbacks.js';
 import { createActor, type AnyActorRef, type AnyStateMachine, type EventObject } from 'xstate';
 import { simulatedClock, type ManualClock } from '../../src/adapters/clock.js';
 import type { ActorName, ApiContext } from '../../src/runtime/api-context.js';
@@ -28,10 +30,12 @@ export function testContext(machines: Partial<Record<ActorName, { machine: AnySt
   const lines: TestContext['lines'] = [];
   const log = createLogger({ console: false, listener: (line, level) => lines.push({ level, line }) });
   const config = resolveConfig({ url: 'https://x.test', appKey: 'k' }, log);
+  const callbacks = createCallbackRegistry(log);
   const t: TestContext = { ctx: undefined as never, clock, sent: [], broadcasts: [], lines, actors: {}, commands: [], ready: true };
   for (const [name, spec] of Object.entries(machines)) {
     const actor = createActor(spec.machine, { clock, input: spec.input });
-    actor.on('*', (c) => t.commands.push(c));
+    // Callbacks are called as the callback effect would (after the transition, here at once).
+    actor.on('*', (c) => (t.commands.push(c), c.type === 'callback.invoke' && callbacks.invoke((c as CallbackInvokeCommand).token, (c as CallbackInvokeCommand).args)));
     actor.start();
     t.actors[name as ActorName] = actor;
   }
@@ -40,6 +44,7 @@ export function testContext(machines: Partial<Record<ActorName, { machine: AnySt
   t.ctx = {
     config,
     log,
+    callbacks,
     now: () => {
       last = Math.max(last + 1, clock.now());
       return instantAt(last);

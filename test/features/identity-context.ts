@@ -1,4 +1,5 @@
 /** A fake `ApiContext` for the namespace tests: real actors where a snapshot is read, logs and sends recorded. */
+import { createCallbackRegistry } from '../../src/runtime/callbacks.js';
 import { createActor, type AnyActorRef } from 'xstate';
 import type { ActorName, ApiContext } from '../../src/runtime/api-context.js';
 import { resolveConfig } from '../../src/config.js';
@@ -27,6 +28,7 @@ export function fakeContext(config: Partial<CountlyConfig> = {}, options: { read
   const ctx: ApiContext = {
     config: resolved,
     log,
+    callbacks: createCallbackRegistry(log),
     now: () => instantAt(T0),
     newId: () => `new-${++ids}`,
     eventId: () => `ev-${++ids}`,

@@ -3,6 +3,7 @@
  * derives from it must name every registered feature. This fails when a feature is missing
  * from any of them.
  */
+import { createCallbackRegistry } from '../../src/runtime/callbacks.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -58,6 +59,7 @@ describe('feature registry', () => {
     const stub: ApiContext = {
       config,
       log: createLogger({ console: false }),
+      callbacks: createCallbackRegistry(createLogger({ console: false })),
       now: () => instantAt(0),
       newId: () => 'id',
       eventId: () => 'id',

@@ -18,8 +18,8 @@ export interface TestSdk {
 }
 
 /**
- * A quiet instance — manual sessions and no behavior-settings download unless told
- * otherwise — so tests see only their own requests.
+ * A quiet instance — manual sessions, no behavior-settings download and no health-check
+ * report unless told otherwise — so tests see only their own requests.
  */
 export async function makeSdk(url: string, config: Partial<CountlyConfig> = {}): Promise<TestSdk> {
   const clock = (config.clock as ManualClock | undefined) ?? simulatedClock();
@@ -33,6 +33,7 @@ export async function makeSdk(url: string, config: Partial<CountlyConfig> = {}):
     platform: neutralPlatform(),
     manualSessions: true,
     disableBehaviorSettingsUpdates: true,
+    disableHealthCheck: true,
     logListener: (message, level) => logs.push({ message, level }),
     ...config,
   });

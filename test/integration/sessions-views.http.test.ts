@@ -26,7 +26,8 @@ afterEach(async () => {
 
 async function sdk(config: Partial<CountlyConfig> = {}) {
   const clock = simulatedClock();
-  const countly = createCountly({ url: server.url, appKey: 'k', storage: memoryStorage(), clock, platform: neutralPlatform(), ...config });
+  // No health-check report: the tests count the /i requests.
+  const countly = createCountly({ url: server.url, appKey: 'k', storage: memoryStorage(), clock, platform: neutralPlatform(), disableHealthCheck: true, ...config });
   open.push(countly);
   await countly.ready;
   return { countly, clock };

@@ -4,7 +4,7 @@ import { createRouter, DELIVERY_ORDER } from '../../src/runtime/router.js';
 describe('router', () => {
   it('routes effect results to the machines that asked for them', () => {
     const route = createRouter();
-    expect(route('transport.succeeded')).toEqual(['backoff', 'processor']);
+    expect(route('transport.succeeded')).toEqual(['healthCheck', 'backoff', 'processor']);
     expect(route('transport.idle')).toEqual(['processor']);
     expect(route('event.record')).toEqual(['events']);
     expect(route('unknown')).toEqual([]);

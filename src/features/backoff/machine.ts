@@ -116,7 +116,7 @@ export function initialBackoffContext(input: BackoffInput): BackoffContext {
 
 /** Whether a response is judged at all: the mechanism is on and the request was delivered. */
 function evaluated(c: BackoffContext, e: Succeeded): boolean {
-  return c.enabled && c.settings.bom && classifyResult({ kind: 'response', status: e.status, body: e.body, elapsedMs: e.elapsedMs }).ok;
+  return c.enabled && c.settings.bom && classifyResult({ kind: 'response', status: e.status, body: e.body, elapsedMs: e.elapsedMs }, e.route).ok;
 }
 
 /** spec: Backoff Mechanism — the 3-stage check. */

@@ -1,5 +1,5 @@
 import { catchError, concat, defer, filter, from, mergeMap, of, type Observable } from 'rxjs';
-import { buildHttpRequest, requestAgeHours } from '../../protocol/request.js';
+import { buildHttpRequest, requestAgeHours, storedRoute } from '../../protocol/request.js';
 import type { Command, TransportCommand } from '../../effects/commands.js';
 import type { Effect, EffectDeps, SdkEvent } from '../../effects/deps.js';
 import { blocks } from '../../domain/holds.js';
@@ -50,7 +50,8 @@ function sendHead(deps: EffectDeps, dropAgeHours: number): Observable<SdkEvent> 
     const base = { seq: head.seq, elapsedMs: result.elapsedMs, createdAt: head.createdAt, completedAt, queueLength };
     if (result.kind === 'response') {
       deps.log.debug('Network', `send, answered ${result.status} in ${result.elapsedMs} ms: ${result.body.slice(0, 200)}`);
-      return { type: 'transport.succeeded', status: result.status, body: result.body, ...base };
+      const route = storedRoute(head.data);
+      return { type: 'transport.succeeded', status: result.status, body: result.body, ...(route.endpoint === '/i' ? {} : { route }), ...base };
     }
     const reason = result.kind === 'timeout' ? 'timeout' : `network error: ${result.message}`;
     deps.log.debug('Network', `send, failed: ${reason}`);

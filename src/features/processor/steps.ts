@@ -94,9 +94,9 @@ export interface Step {
 export const MODULE = 'RequestProcessor';
 const DEFAULT_RETRY_COOLDOWN_MS = 60_000;
 
-/** spec: Request Queue — delivered iff 2xx and a JSON object body holding `result`; some answers never heal. */
+/** spec: Request Queue — delivered iff 2xx and a body of the shape its endpoint/method answers with (`answerShape`); some answers never heal. */
 export const verdictOf = (e: SendResult): Verdict =>
-  e.type === 'transport.failed' ? { kind: 'retry', reason: e.reason } : judge({ kind: 'response', status: e.status, body: e.body, elapsedMs: e.elapsedMs });
+  e.type === 'transport.failed' ? { kind: 'retry', reason: e.reason } : judge({ kind: 'response', status: e.status, body: e.body, elapsedMs: e.elapsedMs }, e.route);
 
 /** The refusals of `seq` counting this one, when the answer cannot heal. */
 export const rejectionsAfter = (c: RequestProcessorContext, e: SendResult, v: Verdict): Rejections | null =>

@@ -1,7 +1,6 @@
 import { catchError, defer, filter, from, mergeMap, of, type Observable } from 'rxjs';
-import { buildHttpRequest, buildStoredRequest } from '../../protocol/request.js';
 import type { Command, SettingsFetchCommand } from '../../effects/commands.js';
-import { blocks } from '../../domain/holds.js';
+import { sendDirect } from '../../effects/direct.effect.js';
 import type { Effect, EffectDeps, SdkEvent } from '../../effects/deps.js';
 
 /** Reads the `c` object of a behavior settings answer `{ v, t, c }` (spec: SDK Behavior Settings). */
@@ -19,30 +18,9 @@ export function decodeSettingsAnswer(body: string): Record<string, unknown> | st
 }
 
 async function fetchSettings(deps: EffectDeps): Promise<SdkEvent> {
-  const identity = deps.identity();
-  const stored = buildStoredRequest({
-    appKey: deps.config.appKey,
-    deviceId: identity.deviceId,
-    deviceIdType: identity.deviceIdType,
-    instant: deps.instant(),
-    sdkName: deps.config.sdkName,
-    sdkVersion: deps.config.sdkVersion,
-    appVersion: deps.config.appVersion,
-    params: { method: 'sc' },
-    endpoint: '/o/sdk',
-  });
-  const request = await buildHttpRequest({
-    baseUrl: deps.serverUrl(),
-    stored,
-    remaining: deps.queue.length,
-    salt: deps.config.salt,
-    httpPostForced: deps.config.httpPostForced,
-    customHeaders: deps.config.customHeaders,
-    timeoutMs: deps.config.requestTimeoutMs,
-  });
   // spec: Offline Mode — no download in temporary-ID mode, even one asked for just before it.
-  if (blocks(deps.holds(), 'settings')) return { type: 'settings.fetchFailed', reason: 'withheld: sending is on hold' };
-  const result = await deps.transport.send(request);
+  const result = await sendDirect(deps, { endpoint: '/o/sdk', params: { method: 'sc' }, purpose: 'settings' });
+  if (result === null) return { type: 'settings.fetchFailed', reason: 'withheld: sending is on hold' };
   if (result.kind !== 'response') return { type: 'settings.fetchFailed', reason: result.kind };
   if (result.status < 200 || result.status >= 300) return { type: 'settings.fetchFailed', reason: `HTTP status ${result.status}` };
   const settings = decodeSettingsAnswer(result.body);

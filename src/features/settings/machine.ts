@@ -15,7 +15,7 @@
  *              one download at a time)
  * - `idle`     waits `updateInterval` (scui hours), or a device-ID change, then fetches again
  */
-import { typedSettings } from '../../domain/behavior-settings.js';
+import { mergeSettings, typedSettings } from '../../domain/behavior-settings.js';
 import { param } from '../../log.js';
 import { assign, emit, enqueueActions, setup } from 'xstate';
 import type { Broadcast, Command } from '../../effects/commands.js';
@@ -89,7 +89,7 @@ export const settingsMachine = setup({
     }),
     // spec: the fetched configuration is merged into the stored one, key by key.
     merge: assign({
-      settings: ({ context, event }) => (event.type === 'settings.fetched' ? { ...context.settings, ...event.settings } : context.settings),
+      settings: ({ context, event }) => (event.type === 'settings.fetched' ? mergeSettings(context.settings, event.settings) : context.settings),
       fetched: ({ context }) => context.fetched + 1,
       lastError: () => null,
     }),

@@ -4,6 +4,7 @@
  * of the call and a fresh event ID). The last block drives a real events actor through the
  * namespace.
  */
+import { createCallbackRegistry } from '../../../src/runtime/callbacks.js';
 import { describe, expect, it } from 'vitest';
 import { createActor, type AnyActorRef } from 'xstate';
 import { createEventsApi } from '../../../src/features/events/api.js';
@@ -41,6 +42,7 @@ function fake(options: { actor?: boolean; threshold?: number } = {}) {
   const ctx: ApiContext = {
     config,
     log,
+    callbacks: createCallbackRegistry(log),
     now: () => instantAt(T0 + (ms += 1000)),
     newId: () => `id-${(ids += 1)}`,
     eventId: () => `id-${(ids += 1)}`,
