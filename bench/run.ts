@@ -561,7 +561,7 @@ async function main(): Promise<void> {
     goals.push(...section.goals);
   }
   const goalTable = table(
-    ['goal (issue 2)', 'measured', 'verdict'],
+    ['goal', 'measured', 'verdict'],
     goals.map((g) => [g.goal, g.measured, g.pass === null ? 'n/a' : verdict(g.pass)]),
   );
   const totalS = (performance.now() - started) / 1000;

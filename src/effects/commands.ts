@@ -104,6 +104,12 @@ export interface CallbackInvokeCommand {
   args: readonly unknown[];
 }
 
+/** Forgets one-shot callbacks that will never be called (a present that failed: its `onClosed`). */
+export interface CallbackReleaseCommand {
+  type: 'callback.release';
+  tokens: readonly string[];
+}
+
 /** The server's `log` setting for console output (`null`: the developer's `logging` again). */
 export interface LogConfigureCommand {
   type: 'log.configure';
@@ -199,6 +205,7 @@ export type Command =
   | SettingsFetchCommand
   | DirectRequestCommand
   | CallbackInvokeCommand
+  | CallbackReleaseCommand
   | FeatureCommands[keyof FeatureCommands];
 
 /**

@@ -17,6 +17,8 @@ export interface CallbackRegistry {
   on(channel: string, fn: Callback): () => void;
   /** Calls the one-shot callback of `token` (and forgets it), or every listener of the channel `token`. */
   invoke(token: string, args: readonly unknown[]): void;
+  /** Forgets one-shot callbacks that will never be called. */
+  release(tokens: readonly string[]): void;
   /** Forgets every callback (shutdown). */
   clear(): void;
 }
@@ -58,6 +60,9 @@ export function createCallbackRegistry(log: Logger): CallbackRegistry {
         return;
       }
       for (const listener of [...(channels.get(token) ?? [])]) call(listener, token, args);
+    },
+    release(tokens) {
+      for (const token of tokens) single.delete(token);
     },
     clear() {
       single.clear();

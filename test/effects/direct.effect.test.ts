@@ -111,6 +111,19 @@ describe('callbackEffect and the callback registry', () => {
     expect(fn).toHaveBeenCalledWith('Success', null);
   });
 
+  it('release forgets one-shot callbacks without calling them, after the calls emitted before it', async () => {
+    const { deps } = directDeps(() => ({ kind: 'timeout', elapsedMs: 0 }));
+    const kept = vi.fn();
+    const dropped = vi.fn();
+    const a = deps.callbacks.once(kept);
+    const b = deps.callbacks.once(dropped);
+    const commands: Command[] = [{ type: 'callback.invoke', token: a, args: [] }, { type: 'callback.release', tokens: [a, b] }, { type: 'callback.invoke', token: b, args: [] }];
+    callbackEffect(of(...commands), deps).subscribe();
+    await Promise.resolve();
+    expect(kept).toHaveBeenCalledTimes(1);
+    expect(dropped).not.toHaveBeenCalled();
+  });
+
   it('calls every listener of a channel until it unsubscribes; a throwing or rejecting callback is logged, the others still run', async () => {
     const lines: string[] = [];
     const log = createLogger({ console: false, listener: (m) => lines.push(m) });

@@ -76,7 +76,7 @@ export type FeedbackEvent =
   | Stamped<'consent.changed'>
   | Stamped<'identity.changed'>;
 
-export type FeedbackEmitted = Extract<Command, { type: 'direct.request' | 'callback.invoke' | 'event.record' | 'broadcast' | 'log' | `feedback.${string}` }>;
+export type FeedbackEmitted = Extract<Command, { type: 'direct.request' | 'callback.invoke' | 'callback.release' | 'event.record' | 'broadcast' | 'log' | `feedback.${string}` }>;
 
 export const feedbackListensTo: readonly Deliverable[] = Object.freeze([
   'consent.changed',
@@ -193,6 +193,8 @@ export const feedbackMachine = setup({
       const reason = params.reason === 'busy' ? 'another feedback widget is being presented' : (blockedReason(context) ?? 'not allowed');
       enqueue.emit(log('warning', `${event.fn}, ${reason}; not shown`));
       for (const c of invoke(event.finished, reason)) enqueue.emit(c);
+      // Never shown, so never closed: its onClosed is forgotten.
+      if (event.closed !== null) enqueue.emit({ type: 'callback.release', tokens: [event.closed] });
     }),
     pick: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'direct.answered');
@@ -220,6 +222,7 @@ export const feedbackMachine = setup({
       else reason = 'not shown';
       enqueue.emit(log('warning', `${fnOf(p)}, ${reason}`));
       for (const c of invoke(p.finished, reason)) enqueue.emit(c);
+      if (p.closed !== null) enqueue.emit({ type: 'callback.release', tokens: [p.closed] });
     }),
     forget: enqueueActions(({ context, enqueue }) => {
       if (context.presenting !== null) enqueue.assign({ presenting: null });

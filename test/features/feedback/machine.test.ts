@@ -111,17 +111,20 @@ describe('feedbackMachine: present', () => {
     expect(c1).toEqual([
       { type: 'log', level: 'warning', module: 'Feedback', message: 'presentNps, no nps widget matching "nope" is available' },
       { type: 'callback.invoke', token: 'F', args: ['no nps widget matching "nope" is available'] },
+      // Never shown, so never closed: the onClosed token is released, not kept until shutdown.
+      { type: 'callback.release', tokens: ['C'] },
     ]);
     expect(step(fetching, ev.failed('fb:0'))[1][1]).toMatchObject({ args: ['the widget list could not be fetched: refused'] });
     expect(step(fetching, ev.answered('fb:0', 'x', 500))[1][1]).toMatchObject({ args: ['the widget list could not be fetched: the server answered 500'] });
     const [s2, c2] = step(run(start(), ev.present(NPS)), { type: 'feedback.showFailed', reason: 'no UI' });
     expect(s2.value).toBe('idle');
-    expect(types(c2)).toEqual(['broadcast overlay.closed', 'log', 'callback.invoke']);
+    expect(types(c2)).toEqual(['broadcast overlay.closed', 'log', 'callback.invoke', 'callback.release']);
     const [s3, c3] = step(fetching, ev.present(NPS, null, 'F2'));
     expect(s3.context).toBe(fetching.context);
     expect(c3[1]).toEqual({ type: 'callback.invoke', token: 'F2', args: ['another feedback widget is being presented'] });
+    expect(c3[2]).toEqual({ type: 'callback.release', tokens: ['C'] });
     expect(step(start({ temporary: true }), ev.present(NPS))[1][1]).toMatchObject({ args: ['temporary device ID mode'] });
-    expect(step(start({ consent: false }), ev.present(NPS, null, null))[1]).toEqual([expect.objectContaining({ type: 'log' })]);
+    expect(step(start({ consent: false }), ev.present(NPS, null, null))[1]).toEqual([expect.objectContaining({ type: 'log' }), { type: 'callback.release', tokens: ['C'] }]);
   });
 
   it('a list request answered while fetching settles its own token, the present waits', () => {

@@ -18,6 +18,12 @@ import { type FileHandle, ignore, isUnlinked, openIfExists, readAll, replaceFile
 import { LiveState } from './live-state.js';
 
 const COMPACT_MIN_DEAD_BYTES = 1 << 20;
+/**
+ * Compact once the dead bytes exceed this many times the live bytes: a compaction rewrites the
+ * live state, so it adds at most 1/ratio byte per appended byte, and the file holds at most
+ * ratio + 1 times the live bytes. 4: a quarter byte, for a log at most 5× its live size.
+ */
+const COMPACT_DEAD_RATIO = 4;
 /** Compacted logs are written in lines of about this size, so no single line gets huge. */
 const COMPACT_LINE_BYTES = 64 * 1024;
 
@@ -229,7 +235,7 @@ export class Log {
 
   private async maybeCompact(): Promise<void> {
     const dead = this.size - this.live.liveBytes;
-    if (dead <= COMPACT_MIN_DEAD_BYTES || dead <= 2 * this.live.liveBytes || this.size < this.compactAfterSize) return;
+    if (dead <= COMPACT_MIN_DEAD_BYTES || dead <= COMPACT_DEAD_RATIO * this.live.liveBytes || this.size < this.compactAfterSize) return;
     try {
       await this.rewrite();
     } catch {
