@@ -11,6 +11,7 @@ import { loggerOptionsOf } from './config.js';
 import { CountlyInstance } from './runtime/instance.js';
 import type { Countly, CountlyConfig } from './types.js';
 import { forFeature } from './runtime/api-context.js';
+import { guardNamespaces } from './runtime/guard-api.js';
 import type { RequestQueue } from './domain/request-queue.js';
 import type { StorageWriter } from './effects/storage-writer.js';
 
@@ -38,7 +39,7 @@ export function createCountly(config: CountlyConfig): Countly {
     },
     getState: () => sdk.store.get(),
     actors: sdk.actors.refs,
-    ...namespaces,
+    ...guardNamespaces(namespaces, sdk.log),
     setServerUrl: (url: string) => sdk.setServerUrl(url),
     shutdown: () => sdk.shutdown(),
   } as Countly;

@@ -3,7 +3,8 @@ import { param } from '../../log.js';
 import type { Countly, FeedbackCallback, FeedbackWidget } from '../../types.js';
 import type { FeatureContext } from '../define.js';
 import type { feedbackMachine } from './machine.js';
-import { buildWidgetUrl, checkResult, isFeedbackWidget, type WidgetType } from './rules.js';
+import { buildWidgetUrl, checkResult, readWidget, type WidgetType } from './rules.js';
+import { ownEntries } from '../../domain/untrusted.js';
 
 const MODULE = 'Feedback';
 type Ctx = FeatureContext<typeof feedbackMachine>;
@@ -18,10 +19,11 @@ type Ctx = FeatureContext<typeof feedbackMachine>;
 export function createFeedbackApi(ctx: Ctx): Countly['feedback'] {
   const { log, config } = ctx;
 
-  const widgetArg = (fn: string, widget: unknown): widget is FeedbackWidget => {
-    if (isFeedbackWidget(widget)) return true;
-    log.warning(MODULE, `${fn}, widget must be a feedback widget from getAvailableWidgets() ({id, type: nps|survey|rating, name, tags}), got ${param(widget)}; call ignored`);
-    return false;
+  /** The widget argument as a plain copy read once, or null (warned about). */
+  const widgetArg = (fn: string, widget: unknown): FeedbackWidget | null => {
+    const copy = readWidget(widget);
+    if (copy === null) log.warning(MODULE, `${fn}, widget must be a feedback widget from getAvailableWidgets() ({id, type: nps|survey|rating, name, tags}), got ${param(widget)}; call ignored`);
+    return copy;
   };
 
   const present = (fn: string, widgetType: WidgetType, widget: FeedbackWidget | null, match: string | null, callback: unknown): void => {
@@ -46,17 +48,19 @@ export function createFeedbackApi(ctx: Ctx): Countly['feedback'] {
       });
     },
 
-    getWidgetData(widget: FeedbackWidget): Promise<Record<string, unknown>> {
-      log.info(MODULE, `getWidgetData, widget ${param(widget)}`);
-      if (!widgetArg('getWidgetData', widget)) return Promise.resolve({});
+    getWidgetData(given: FeedbackWidget): Promise<Record<string, unknown>> {
+      log.info(MODULE, `getWidgetData, widget ${param(given)}`);
+      const widget = widgetArg('getWidgetData', given);
+      if (widget === null) return Promise.resolve({});
       return new Promise<Record<string, unknown>>((resolve) => {
         ctx.send({ type: 'feedback.data', widget, token: ctx.callbacks.once(resolve) });
       });
     },
 
-    widgetUrl(widget: FeedbackWidget): string {
-      log.info(MODULE, `widgetUrl, widget ${param(widget)}`);
-      if (!widgetArg('widgetUrl', widget)) return '';
+    widgetUrl(given: FeedbackWidget): string {
+      log.info(MODULE, `widgetUrl, widget ${param(given)}`);
+      const widget = widgetArg('widgetUrl', given);
+      if (widget === null) return '';
       const machine = ctx.snapshot()?.context;
       const state = ctx.state();
       if (machine === undefined || state.deviceId === null) {
@@ -74,9 +78,14 @@ export function createFeedbackApi(ctx: Ctx): Countly['feedback'] {
       return buildWidgetUrl(widget, urlIdentity(config, state.serverUrl, state.deviceId, machine.platform));
     },
 
-    reportManually(widget: FeedbackWidget, data: Record<string, unknown> | null, result: Record<string, unknown> | null): void {
-      log.info(MODULE, `reportManually, widget ${param(widget)}, result ${param(result)}`);
-      if (!widgetArg('reportManually', widget)) return;
+    reportManually(given: FeedbackWidget, data: Record<string, unknown> | null, givenResult: Record<string, unknown> | null): void {
+      log.info(MODULE, `reportManually, widget ${param(given)}, result ${param(givenResult)}`);
+      const widget = widgetArg('reportManually', given);
+      if (widget === null) return;
+      // Read once into a plain object: a getter or proxy trap that throws drops that entry.
+      const read = givenResult === null || givenResult === undefined ? null : ownEntries(givenResult);
+      const result = read === null ? givenResult : Object.fromEntries(read.entries);
+      for (const key of read?.unreadable ?? []) log.warning(MODULE, `reportManually, result ${param(key)} could not be read; left out`);
       if (data !== null && data !== undefined && (typeof data !== 'object' || Array.isArray(data))) {
         log.warning(MODULE, `reportManually, data must be the object getWidgetData() gave, or null, got ${param(data)}; call ignored`);
         return;
@@ -94,9 +103,10 @@ export function createFeedbackApi(ctx: Ctx): Countly['feedback'] {
       ctx.send({ type: 'feedback.report', widget, result: checked.result, at: ctx.now(), id: ctx.eventId() });
     },
 
-    present(widget: FeedbackWidget, callback?: FeedbackCallback): void {
-      log.info(MODULE, `present, widget ${param(widget)}`);
-      if (!widgetArg('present', widget)) return;
+    present(given: FeedbackWidget, callback?: FeedbackCallback): void {
+      log.info(MODULE, `present, widget ${param(given)}`);
+      const widget = widgetArg('present', given);
+      if (widget === null) return;
       present('present', widget.type, widget, null, callback);
     },
 
@@ -107,11 +117,12 @@ export function createFeedbackApi(ctx: Ctx): Countly['feedback'] {
     recordRatingWidget(options: { widgetId: string; rating: number; email?: string; comment?: string; contactMe?: boolean }): void {
       log.info(MODULE, `recordRatingWidget, options ${param(options)}`);
       const fn = 'recordRatingWidget';
-      if (typeof options !== 'object' || options === null) {
+      const read = ownEntries(options);
+      if (read === null) {
         log.warning(MODULE, `${fn}, options must be an object {widgetId, rating, email?, comment?, contactMe?}, got ${param(options)}; call ignored`);
         return;
       }
-      const { widgetId, rating, email, comment, contactMe } = options;
+      const { widgetId, rating, email, comment, contactMe } = Object.fromEntries(read.entries) as Partial<Record<'widgetId' | 'rating' | 'email' | 'comment' | 'contactMe', unknown>>;
       if (typeof widgetId !== 'string' || widgetId.trim() === '') {
         log.warning(MODULE, `${fn}, widgetId must be a non-empty string, got ${param(widgetId)}; call ignored`);
         return;
@@ -152,8 +163,19 @@ function callbackOf(ctx: Ctx, fn: string, callback: unknown): { finished: string
     ctx.log.warning(MODULE, `${fn}, callback must be an object {onFinished?, onClosed?}, got ${param(callback)}; ignored`);
     return { finished: null, closed: null };
   }
-  const cb = callback as FeedbackCallback;
-  const finished = typeof cb.onFinished === 'function' ? ctx.callbacks.once((error: string | null) => cb.onFinished?.(error)) : null;
-  const closed = typeof cb.onClosed === 'function' ? ctx.callbacks.once(() => cb.onClosed?.()) : null;
+  // Each hook read once (a getter or proxy trap that throws counts as absent).
+  const hook = (name: 'onFinished' | 'onClosed'): ((...args: never[]) => unknown) | null => {
+    try {
+      const f = (callback as Record<string, unknown>)[name];
+      return typeof f === 'function' ? (f as (...args: never[]) => unknown).bind(callback) : null;
+    } catch {
+      ctx.log.warning(MODULE, `${fn}, callback.${name} could not be read; ignored`);
+      return null;
+    }
+  };
+  const onFinished = hook('onFinished') as FeedbackCallback['onFinished'] | null;
+  const onClosed = hook('onClosed') as FeedbackCallback['onClosed'] | null;
+  const finished = onFinished ? ctx.callbacks.once((error: string | null) => onFinished(error)) : null;
+  const closed = onClosed ? ctx.callbacks.once(() => onClosed()) : null;
   return { finished, closed };
 }

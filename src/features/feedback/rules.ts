@@ -42,6 +42,21 @@ export function isFeedbackWidget(v: unknown): v is FeedbackWidget {
   );
 }
 
+/**
+ * The widget a host handed back, read once into a plain copy (the machine's context stays JSON
+ * and owns its data); null when it is not a widget or cannot be read (a throwing getter or proxy).
+ */
+export function readWidget(v: unknown): FeedbackWidget | null {
+  try {
+    if (typeof v !== 'object' || v === null) return null;
+    const w = v as Record<string, unknown>;
+    const candidate = { id: w.id, type: w.type, name: w.name, tags: Array.isArray(w.tags) ? [...(w.tags as unknown[])] : w.tags, widgetVersion: w.widgetVersion };
+    return isFeedbackWidget(candidate) ? copyWidget(candidate) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** A plain copy (the machine's context stays JSON and owns its data). */
 export const copyWidget = (w: FeedbackWidget): FeedbackWidget => ({
   id: w.id,

@@ -2,6 +2,7 @@ import type { FeatureContext } from '../define.js';
 import type { LocationInput } from '../../config.js';
 import type { LocationEvent, locationMachine } from './machine.js';
 import { param } from '../../log.js';
+import { ownEntries } from '../../domain/untrusted.js';
 import type { Countly } from '../../types.js';
 
 const MODULE = 'Location';
@@ -18,12 +19,14 @@ export function createLocationApi(ctx: FeatureContext<typeof locationMachine>): 
   const send = (event: LocationEvent): void => ctx.send(event);
   return {
     set(location) {
-      if (typeof location !== 'object' || location === null || Array.isArray(location)) {
+      const read = ownEntries(location);
+      if (read === null) {
         log.warning(MODULE, `set, location must be an object, got ${param(location)}; call ignored`);
         return;
       }
+      for (const key of read.unreadable) log.warning(MODULE, `set, ${param(key)} could not be read; ignored`);
       const values: LocationInput = {};
-      for (const [key, value] of Object.entries(location as Record<string, unknown>)) {
+      for (const [key, value] of read.entries) {
         if (!(KEYS as readonly string[]).includes(key)) {
           log.warning(MODULE, `set, unknown field ${param(key)} ignored`);
           continue;

@@ -1,4 +1,5 @@
 import { param } from '../../log.js';
+import { ownEntries } from '../../domain/untrusted.js';
 import type { Countly } from '../../types.js';
 import type { FeatureContext } from '../define.js';
 import type { metricsMachine } from './machine.js';
@@ -14,12 +15,14 @@ export function createMetricsApi(ctx: FeatureContext<typeof metricsMachine>): Co
   return {
     record(overrides?: Record<string, string>) {
       ctx.log.info(MODULE, `record, overrides ${param(overrides)}`);
-      if (overrides !== undefined && (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides))) {
+      const read = overrides === undefined ? { entries: [], unreadable: [] } : ownEntries(overrides);
+      if (read === null) {
         ctx.log.warning(MODULE, `record, overrides must be an object of strings, got ${param(overrides)}; call ignored`);
         return;
       }
+      for (const key of read.unreadable) ctx.log.warning(MODULE, `record, override ${param(key)} could not be read; dropped`);
       const clean: Record<string, string> = {};
-      for (const [key, value] of Object.entries(overrides ?? {})) {
+      for (const [key, value] of read.entries) {
         if (key !== '' && typeof value === 'string') Object.defineProperty(clean, key, { value, enumerable: true, writable: true, configurable: true });
         else ctx.log.warning(MODULE, `record, override ${param(key)} must be a non-empty key with a string value, got ${param(value)}; dropped`);
       }

@@ -4,6 +4,7 @@ import { consentFeature } from '../consent/index.js';
 import { initialConsent } from '../../domain/consent.js';
 import type { requestProcessorMachine } from './machine.js';
 import { param } from '../../log.js';
+import { ownEntries, setOwnValue } from '../../domain/untrusted.js';
 import type { Countly } from '../../types.js';
 
 const BASE_PARAMS = new Set(['app_key', 'device_id', 'timestamp', 'hour', 'dow', 'tz', 'sdk_version', 'sdk_name', 'av', 't', 'rr', 'checksum', 'checksum256']);
@@ -34,7 +35,8 @@ export function createQueueApi(ctx: FeatureContext<typeof requestProcessorMachin
     addDirectRequest(params: Record<string, string>) {
       // Formatted only when someone reads it: a bulk of direct requests is a hot path.
       if (log.enabled) log.info('Queue', `addDirectRequest, params ${param(params)}`);
-      if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+      const read = ownEntries(params);
+      if (read === null) {
         log.warning('Queue', 'addDirectRequest, params must be an object of strings; call ignored');
         return;
       }
@@ -46,11 +48,12 @@ export function createQueueApi(ctx: FeatureContext<typeof requestProcessorMachin
         return;
       }
       const clean: Record<string, string> = {};
-      for (const [k, v] of Object.entries(params)) {
+      for (const k of read.unreadable) log.warning('Queue', `addDirectRequest, value of ${param(k)} could not be read and was dropped`);
+      for (const [k, v] of read.entries) {
         if (BASE_PARAMS.has(k)) {
           log.warning('Queue', `addDirectRequest, param ${param(k)} is set by the SDK and was dropped`);
-        } else if (typeof v === 'string') clean[k] = v;
-        else if (typeof v === 'number' || typeof v === 'boolean') clean[k] = String(v);
+        } else if (typeof v === 'string') setOwnValue(clean, k, v);
+        else if (typeof v === 'number' || typeof v === 'boolean') setOwnValue(clean, k, String(v));
         else log.warning('Queue', `addDirectRequest, value of ${param(k)} is not a string and was dropped`);
       }
       if (Object.keys(clean).length === 0) {

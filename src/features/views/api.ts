@@ -1,6 +1,7 @@
 import type { FeatureContext } from '../define.js';
 import type { Segmentation } from '../../domain/types.js';
 import { param } from '../../log.js';
+import { ownEntries } from '../../domain/untrusted.js';
 import type { Countly } from '../../types.js';
 import type { ViewEvent, viewMachine } from './machine.js';
 
@@ -30,15 +31,18 @@ export function createViewsApi(ctx: FeatureContext<typeof viewMachine>): Countly
 
   /** Required segmentation: a non-empty object, else the call is ignored. */
   const required = (fn: string, segmentation: unknown, allowEmpty: boolean): Segmentation | null => {
-    if (!isPlainObject(segmentation)) {
+    // Read once into a plain copy: the machine never holds the host's object (a getter, a proxy).
+    const read = isPlainObject(segmentation) ? ownEntries(segmentation) : null;
+    if (read === null) {
       log.warning(MODULE, `${fn}, segmentation must be an object, got ${param(segmentation)}; call ignored`);
       return null;
     }
-    if (!allowEmpty && Object.keys(segmentation).length === 0) {
+    for (const key of read.unreadable) log.warning(MODULE, `${fn}, segmentation ${param(key)} could not be read; dropped`);
+    if (!allowEmpty && read.entries.length === 0) {
       log.warning(MODULE, `${fn}, segmentation is empty; call ignored`);
       return null;
     }
-    return segmentation;
+    return Object.fromEntries(read.entries) as Segmentation;
   };
 
   const started = (id: string): string | null => {
