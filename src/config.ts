@@ -81,6 +81,10 @@ export interface ResolvedConfig {
 
   views: {
     automatic: boolean;
+    /** Automatic page views named by `location.pathname` instead of the full URL (docs/views.md). */
+    shortNames: boolean;
+    /** Automatic page views not recorded: a name equal to an entry, or matching it as a regular expression. */
+    exclusions: string[];
     trackOrientation: boolean;
     restartManualViews: boolean;
     globalSegmentation: Segmentation;
@@ -265,10 +269,20 @@ export function resolveConfig(config: CountlyConfig, log: Logger): ResolvedConfi
     return out;
   });
 
-  const views = safely('views', { automatic: false, trackOrientation: true, restartManualViews: true, globalSegmentation: {} }, () => {
+  const views = safely('views', { automatic: false, shortNames: false, exclusions: [] as string[], trackOrientation: true, restartManualViews: true, globalSegmentation: {} }, () => {
     const v = group('views');
+    const rawExclusions = readProp(v, 'exclusions');
+    const exclusions: string[] = [];
+    if (rawExclusions !== undefined && !isArray(rawExclusions)) warn('views.exclusions', rawExclusions, '[]');
+    else if (rawExclusions !== undefined)
+      for (const e of itemsOf('views.exclusions', rawExclusions) ?? []) {
+        if (typeof e === 'string' && e !== '') exclusions.push(e);
+        else warn('views.exclusions', e, 'ignored');
+      }
     return {
       automatic: bool('views.automatic', readProp(v, 'automatic'), false),
+      shortNames: bool('views.shortNames', readProp(v, 'shortNames'), false),
+      exclusions,
       trackOrientation: bool('views.trackOrientation', readProp(v, 'trackOrientation'), true),
       restartManualViews: bool('views.restartManualViews', readProp(v, 'restartManualViews'), true),
       globalSegmentation: segmentation('views.globalSegmentation', readProp(v, 'globalSegmentation')),

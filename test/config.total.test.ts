@@ -211,8 +211,10 @@ function typeErrors(r: ResolvedConfig): string[] {
     userProperties: r.userProperties === undefined || isPlainObject(r.userProperties),
     limits: sameKeys(r.limits, Object.keys(DEFAULT_LIMITS)) && Object.values(r.limits).every((v) => isIntegerIn(v, 1, Number.MAX_SAFE_INTEGER)),
     views:
-      sameKeys(r.views, ['automatic', 'globalSegmentation', 'restartManualViews', 'trackOrientation']) &&
-      [r.views.automatic, r.views.trackOrientation, r.views.restartManualViews].every((b) => typeof b === 'boolean') &&
+      sameKeys(r.views, ['automatic', 'exclusions', 'globalSegmentation', 'restartManualViews', 'shortNames', 'trackOrientation']) &&
+      [r.views.automatic, r.views.shortNames, r.views.trackOrientation, r.views.restartManualViews].every((b) => typeof b === 'boolean') &&
+      Array.isArray(r.views.exclusions) &&
+      r.views.exclusions.every(isNonEmptyString) &&
       isPlainObject(r.views.globalSegmentation) &&
       Object.values(r.views.globalSegmentation).every((v) => isScalar(v) || (Array.isArray(v) && v.every(isScalar))),
     experimental: sameKeys(r.experimental, ['previousNameRecording', 'visibilityTracking']) && Object.values(r.experimental).every((b) => typeof b === 'boolean'),

@@ -194,6 +194,14 @@ export interface PlatformUi {
 }
 
 /** What the host platform tells the SDK about the device and the app. */
+/** Where the page is (`Platform.currentLocation` / `onNavigation`). */
+export interface PageLocation {
+  href: string;
+  pathname: string;
+  /** `document.referrer`, when the page has one. */
+  referrer?: string;
+}
+
 export interface Platform {
   /** Used as the `segment` of view events and in logs, e.g. `Node`, `Web`. */
   readonly name: string;
@@ -221,5 +229,14 @@ export interface Platform {
   onUncaughtError?(listener: (error: unknown, origin: 'error' | 'rejection') => void | Promise<void>): () => void;
   /** Crash metrics the platform knows at the moment of a crash (`_online`, `_ram_current`, ...). */
   crashMetrics?(): Record<string, string | number | boolean>;
+  /** The page's location now (`views.automatic`: the first page view at init). */
+  currentLocation?(): PageLocation | undefined;
+  /**
+   * Subscribes to in-page navigations (browser: `history.pushState`/`replaceState`, `popstate`,
+   * `hashchange`) for `views.automatic`; the listener may hear one location more than once.
+   * `onProblem` hears why a part of the hook could not be installed. Returns the unsubscribe
+   * function, which undoes every patch still in place.
+   */
+  onNavigation?(listener: (location: PageLocation) => void, options?: { onProblem?(message: string): void }): () => void;
   readonly ui?: PlatformUi;
 }

@@ -31,6 +31,19 @@ export interface ViewInput {
   idSeed: string;
   /** Behavior settings known at boot, decoded (`vt`, `tracking`, `lkl`, `lvs`, `lsv` are read); none when absent. */
   settings?: BehaviorSettings;
+  /** `views.automatic`: a page view per in-page navigation (docs/views.md). Default false. */
+  automatic?: boolean;
+  /** `views.shortNames`: automatic views named by the path, not the full URL. */
+  shortNames?: boolean;
+  /** `views.exclusions`: names (exact, or as regular expressions) never recorded automatically. */
+  exclusions?: readonly string[];
+}
+
+/** The page where an automatic view was (or would be) recorded: what the platform reported. */
+export interface PageLocation {
+  href: string;
+  pathname: string;
+  referrer?: string;
 }
 
 export interface RunningView {
@@ -50,6 +63,8 @@ export interface RunningView {
   startSegmentation: Segmentation;
   /** Start segmentation plus what `addSegmentation*` added: recorded with the end event. */
   segmentation: Segmentation;
+  /** Set by the SDK on the start event of an automatic page view (`view`, `domain`): reserved keys. */
+  page?: Segmentation;
 }
 
 /** A view stopped by going to the background (or a device-ID change), to start again. */
@@ -64,6 +79,7 @@ export interface SuspendedView {
   startSegmentation: Segmentation;
   /** Start segmentation plus what `addSegmentation*` added while remembered: the restarted view's end segmentation. */
   segmentation: Segmentation;
+  page?: Segmentation;
 }
 
 export interface ViewContext {
@@ -94,6 +110,13 @@ export interface ViewContext {
   nextSeq: number;
   /** The latest moment the machine was told about: the stand-in for broadcasts without `at`. */
   lastAt: Instant | null;
+  automatic: boolean;
+  shortNames: boolean;
+  exclusions: string[];
+  /** The page as last reported by the platform (automatic views only), or null. */
+  page: PageLocation | null;
+  /** The name of the page the last automatic view was recorded for; '' when none counts (a navigation to any page records). */
+  autoName: string;
 }
 
 /** What a step asks for; each is a `Command` of the same shape (the machine's `emit` checks it). */
@@ -144,5 +167,10 @@ export function initialViewContext(input: ViewInput): ViewContext {
     idSeed: input.idSeed,
     nextSeq: 1,
     lastAt: null,
+    automatic: input.automatic ?? false,
+    shortNames: input.shortNames ?? false,
+    exclusions: [...(input.exclusions ?? [])],
+    page: null,
+    autoName: '',
   };
 }

@@ -73,13 +73,14 @@ function endView(fn: string, c: ViewContext, view: RunningView, at: Instant, ext
   return { context: { ...c, running: c.running.filter((v) => v.id !== view.id) }, commands };
 }
 
-type NewView = Pick<RunningView, 'id' | 'originalId' | 'name' | 'autoStopped' | 'startSegmentation'>;
+type NewView = Pick<RunningView, 'id' | 'originalId' | 'name' | 'autoStopped' | 'startSegmentation' | 'page'>;
 
 /** Records the start event of a view (no `dur`, spec l.1904–1909) and makes it the current view. */
 function beginView(fn: string, c: ViewContext, view: NewView, at: Instant, restarted?: { paused: boolean; segmentation: Segmentation }): Step {
   const commands: ViewOutput[] = [];
   const custom = merged(fn, c, view.name, [c.globalSegmentation, view.startSegmentation], commands);
-  const segmentation: Segmentation = { ...custom, name: view.name, visit: '1', segment: c.platformName };
+  // An automatic page view also says where (`view`, `domain`: spec l.1863), after the developer's keys.
+  const segmentation: Segmentation = { ...custom, name: view.name, visit: '1', segment: c.platformName, ...view.page };
   // spec l.1849 (First View Flag): only while a session runs, once per session.
   const first = c.sessionRunning && c.firstView;
   if (first) segmentation.start = '1';
@@ -153,9 +154,9 @@ function endAll(fn: string, c: ViewContext, extra: Segmentation, at: Instant, re
   for (const view of c.running) {
     step = chain(step, (ctx) => endView(fn, ctx, view, at, extra));
     if (!remember(view)) continue;
-    const { id, originalId, name, autoStopped, paused, startSegmentation } = view;
+    const { id, originalId, name, autoStopped, paused, startSegmentation, page } = view;
     // What was added before suspension went with this end event; the restarted view starts over.
-    suspended.push({ id, originalId, name, autoStopped, paused, startSegmentation, segmentation: { ...startSegmentation } });
+    suspended.push({ id, originalId, name, autoStopped, paused, startSegmentation, segmentation: { ...startSegmentation }, ...(page ? { page } : {}) });
   }
   return { context: { ...step.context, suspended: [...step.context.suspended, ...suspended] }, commands: step.commands };
 }
@@ -163,7 +164,7 @@ function endAll(fn: string, c: ViewContext, extra: Segmentation, at: Instant, re
 // ---- steps: the host's calls ------------------------------------------------------------
 
 /** spec l.1689–1725: starts a view; a new auto-stopped view first ends the previous one. */
-export function startView(c: ViewContext, call: { kind: StartKind; id: string; name: string; segmentation?: Segmentation; at: Instant }): Step {
+export function startView(c: ViewContext, call: { kind: StartKind; id: string; name: string; segmentation?: Segmentation; at: Instant; page?: Segmentation }): Step {
   const fn = call.kind;
   // A remembered view still answers to its IDs.
   if (c.running.some((v) => answersTo(v, call.id)) || c.suspended.some((v) => answersTo(v, call.id))) {
@@ -178,7 +179,10 @@ export function startView(c: ViewContext, call: { kind: StartKind; id: string; n
   // spec l.1699–1700: only one auto-stopped view at a time.
   const previous = autoStopped ? c.running.find((v) => v.autoStopped) : undefined;
   if (previous) step = chain(step, (ctx) => endView(fn, ctx, previous, call.at, {}));
-  return chain(step, (ctx) => beginView(fn, ctx, { id: call.id, originalId: call.id, name: name.value, autoStopped, startSegmentation }, call.at));
+  // A remembered auto-stopped view (ended in the background) is replaced too, so it never restarts beside this one.
+  if (autoStopped && c.suspended.some((v) => v.autoStopped)) step = { ...step, context: { ...step.context, suspended: step.context.suspended.filter((v) => !v.autoStopped) } };
+  const view: NewView = { id: call.id, originalId: call.id, name: name.value, autoStopped, startSegmentation, ...(call.page ? { page: call.page } : {}) };
+  return chain(step, (ctx) => beginView(fn, ctx, view, call.at));
 }
 
 function stopTarget(c: ViewContext, fn: 'stopById' | 'stopByName', target: Target, what: string, raw: unknown, at: Instant): Step {
@@ -297,7 +301,8 @@ export const foregroundRestart = (c: ViewContext, at: Instant | null): Step => r
 /** spec l.1881: views consent removed (or tracking turned off): every view ends, none restarts. */
 export function stopForGood(c: ViewContext, at: Instant | null): Step {
   const step = at ? endAll('stop', c, {}, at, () => false) : unchanged({ ...c, running: [] });
-  return { context: { ...step.context, suspended: [] }, commands: step.commands };
+  // When tracking comes back, the page then shown gets an automatic view again.
+  return { context: { ...step.context, suspended: [], autoName: '' }, commands: step.commands };
 }
 
 export const setForeground = (c: ViewContext, foreground: boolean): Step => unchanged({ ...c, foreground });

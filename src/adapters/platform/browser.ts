@@ -1,4 +1,6 @@
 import type { Orientation, Platform } from '../types.js';
+import { onNavigation, readLocation } from './browser-navigation.js';
+import { browserUi } from './browser-ui.js';
 
 // spec: Bot/Crawler Detection — a short list of well-known crawler and headless markers.
 const BOT_UA = /bot|crawl|spider|slurp|baiduspider|yandex|facebookexternalhit|bingpreview|headlesschrome|phantomjs|lighthouse|pingdom|embedly/i;
@@ -116,11 +118,16 @@ export function browserPlatform(): Platform {
         w.removeEventListener?.('unhandledrejection', onRejection);
       };
     },
+    // `views.automatic`: the page at init and its in-page navigations (./browser-navigation.ts).
+    currentLocation: readLocation,
+    onNavigation,
     crashMetrics() {
       const online = g().navigator?.onLine;
       const metrics: Record<string, boolean> = {};
       if (typeof online === 'boolean') metrics._online = online;
       return metrics;
     },
+    // Feedback widgets and content as iframe overlays (docs/adapters.md "The browser UI").
+    ui: browserUi(),
   };
 }

@@ -1,6 +1,7 @@
-/** Views (spec: Views): manual views, segmentation, background restarts, orientation. */
+/** Views (spec: Views): manual and automatic page views, segmentation, background restarts, orientation. */
 import { defineFeature } from '../define.js';
 import { createViewsApi } from './api.js';
+import { viewsEffect } from './effect.js';
 import { viewInputFrom, viewListensTo, viewMachine } from './machine.js';
 
 export const viewsFeature = defineFeature({
@@ -9,6 +10,7 @@ export const viewsFeature = defineFeature({
   machine: viewMachine,
   input: (b) => viewInputFrom(b.config, b.platform, b.consent, { idSeed: b.idSeed, settings: b.settings }),
   listensTo: viewListensTo,
+  effects: [viewsEffect],
   stamped: ['view.changed'],
   select: (snapshot) => {
     const c = snapshot?.context;

@@ -15,6 +15,10 @@
  *   under the new ID (`identity.changed`) in the foreground; in the background they wait.
  * - Two-phase consent: views end on `consent.changing` while consent still holds (l.1881).
  * - Orientation, global segmentation and session begin/end are handled in every state.
+ * - Automatic page views (`views.automatic`, docs/views.md): at start the machine asks its
+ *   effect to follow the page (`views.watch`); each `views.navigated` in `active` records the
+ *   page's view (`src/domain/page-views.ts`), in `inactive` it is only remembered, and entering
+ *   `active` again records the page then shown.
  *
  * A remembered (suspended) view is still the host's view: `stopById`/`stopByName`/`stopAll`
  * forget it, `pause`/`resume` flip its paused flag, `addSegmentation*` adds to the end event of
@@ -55,7 +59,10 @@ import {
   type ViewContext,
   type ViewInput,
 } from '../../domain/views.js';
-import type { Broadcast, Command } from '../../effects/commands.js';
+import { navigated, rememberPage, resumePage } from '../../domain/page-views.js';
+import type { Broadcast, Command, EffectResult } from '../../effects/commands.js';
+import type { Deliverable } from '../define.js';
+import type {} from './commands.js';
 
 export {
   ORIENTATION_EVENT_KEY,
@@ -100,13 +107,19 @@ export type ViewEvent =
   | { type: 'views.updateGlobalSegmentation'; segmentation: Segmentation }
   /** The platform's orientation changed (`id`: the event ID, made from the seed when absent). */
   | { type: 'orientation.changed'; mode: Orientation; at: Instant; id?: string }
+  /** Where the page is (automatic page views, from the views effect). */
+  | Extract<EffectResult, { type: 'views.navigated' }>
   | ViewBroadcast;
 
 /** What the machine may emit: view and orientation records, the `view.changed` fact, log lines. */
-export type ViewCommand = Extract<Command, { type: 'event.record' }> | Extract<Command, { type: 'broadcast' }> | Extract<Command, { type: 'log' }>;
+export type ViewCommand =
+  | Extract<Command, { type: 'event.record' }>
+  | Extract<Command, { type: 'broadcast' }>
+  | Extract<Command, { type: 'log' }>
+  | Extract<Command, { type: 'views.watch' }>;
 
 /** The broadcasts the router must deliver to the view machine. */
-export const viewListensTo: readonly Broadcast['type'][] = Object.freeze([
+export const viewListensTo: readonly Deliverable[] = Object.freeze([
   'app.visible',
   'app.hidden',
   'session.began',
@@ -116,6 +129,7 @@ export const viewListensTo: readonly Broadcast['type'][] = Object.freeze([
   'identity.changing',
   'identity.changed',
   'settings.updated',
+  'views.navigated',
 ]);
 
 /** The view input from the resolved config and the platform at boot. */
@@ -132,6 +146,9 @@ export function viewInputFrom(config: ResolvedConfig, platform: PlatformFacts, c
     orientation: platform.orientation,
     idSeed: boot?.idSeed ?? 'cly',
     settings: boot?.settings ?? {},
+    automatic: config.views.automatic,
+    shortNames: config.views.shortNames,
+    exclusions: config.views.exclusions,
   };
 }
 
@@ -211,11 +228,24 @@ export const viewMachine = setup({
     sessionBegan: run(['session.began'], (c, e) => sessionBegan(c, e.at)),
     sessionEnded: run(['session.ended'], sessionEnded),
     orientationChanged: run(['orientation.changed'], orientationChanged),
+    navigate: run(['views.navigated'], navigated),
+    rememberPage: run(['views.navigated'], rememberPage),
+    // Entered from boot and from consent/settings events: no event type to assert.
+    resumePage: enqueueActions(({ context, enqueue }) => {
+      const result = resumePage(context);
+      if (result.context === context) return;
+      enqueue.assign(result.context);
+      for (const command of result.commands) enqueue.emit(command);
+    }),
+    watchNavigation: enqueueActions(({ context, enqueue }) => {
+      if (context.automatic) enqueue.emit({ type: 'views.watch', enabled: true });
+    }),
   },
 }).createMachine({
   id: 'views',
   context: ({ input }) => initialViewContext(input),
   initial: 'booting',
+  entry: 'watchNavigation',
   on: {
     'views.setGlobalSegmentation': { actions: 'setGlobalSegmentation' },
     'views.updateGlobalSegmentation': { actions: 'setGlobalSegmentation' },
@@ -232,7 +262,9 @@ export const viewMachine = setup({
     },
     active: {
       initial: 'choosing',
+      entry: 'resumePage',
       on: {
+        'views.navigated': { actions: 'navigate' },
         'views.startAutoStopped': { actions: 'start' },
         'views.start': { actions: 'start' },
         'views.stopByName': { actions: 'stopByName' },
@@ -271,6 +303,7 @@ export const viewMachine = setup({
     inactive: {
       entry: 'forgetSuspended',
       on: {
+        'views.navigated': { actions: 'rememberPage' },
         'views.startAutoStopped': { actions: 'refuse' },
         'views.start': { actions: 'refuse' },
         'views.stopByName': { actions: 'refuse' },

@@ -59,6 +59,9 @@ function modelEvents(snap: Snap): ViewEvent[] {
     ev.settings({ vt: !c.viewTracking }, 0),
     ev.settings({ lkl: 64 }, 0),
     { type: 'orientation.changed', mode: c.orientation === 'portrait' ? 'landscape' : 'portrait', at: at(0) },
+    // Automatic views are off in these inputs: a navigation only takes its transition (the
+    // automatic rules have their own tests in page-views.*.test.ts).
+    { type: 'views.navigated', location: { href: 'https://x.test/a', pathname: '/a' }, initial: false, at: at(0) },
   ];
   if (c.consent.views) {
     list.push(...ev.removeViews(0));

@@ -26,6 +26,7 @@ describe('viewMachine: input', () => {
       'session.began',
       'session.ended',
       'settings.updated',
+      'views.navigated',
     ]);
   });
 
@@ -53,6 +54,9 @@ describe('viewMachine: input', () => {
       orientation: 'landscape',
       idSeed: 'abc',
       settings: { vt: false },
+      automatic: false,
+      shortNames: false,
+      exclusions: [],
     });
     const throwing: Platform = {
       name: 'X',

@@ -1,0 +1,158 @@
+/**
+ * Automatic page views end to end (`views.automatic`, docs/views.md "Automatic page views
+ * (browser)"): the platform-neutral entry bundled by esbuild, in headless Chromium (Debian's
+ * /usr/bin/chromium via playwright-core), with the browser's own platform, talking to the
+ * local Countly server on another port. Every assertion is on what the server received:
+ * a view at load, after `history.pushState`, after `location.hash = ...`, after
+ * `history.back()` (popstate); an excluded path not recorded; each previous view ended with
+ * a `dur`. A page whose `history.pushState` cannot be patched degrades with a warning.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startServer, type CountlyTestServer } from '../../src/server/index.js';
+import type { PageViewsDriver } from './fixtures/pageviews-page.js';
+
+const CHROMIUM = process.env.CHARTLY_CHROMIUM ?? '/usr/bin/chromium';
+const HAS_CHROMIUM = existsSync(CHROMIUM);
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
+const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+
+/** Serves the bundle at `/bundle.js` and the page at every other path (a single-page app's routes). */
+async function startPageServer(html: string, bundle: string): Promise<{ origin: string; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    const isBundle = (req.url ?? '/').split('?')[0] === '/bundle.js';
+    res.writeHead(200, { 'Content-Type': isBundle ? 'text/javascript; charset=utf-8' : 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+    res.end(isBundle ? bundle : html);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function bundlePage(): Promise<string> {
+  const result = await build({ entryPoints: [`${FIXTURES}pageviews-page.ts`], bundle: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent' });
+  const out = result.outputFiles[0];
+  if (!out) throw new Error('esbuild produced no bundle');
+  return out.text;
+}
+
+type Call = <T>(name: keyof PageViewsDriver, ...args: unknown[]) => Promise<T>;
+const callOf =
+  (page: Page): Call =>
+  <T>(name: keyof PageViewsDriver, ...args: unknown[]) =>
+    page.evaluate(({ fn, list }) => (window as unknown as { pageviews: Record<string, (...a: unknown[]) => unknown> }).pageviews[fn]!(...list), { fn: name, list: args }) as Promise<T>;
+
+describe.skipIf(!HAS_CHROMIUM)('automatic page views in headless Chromium', () => {
+  let browser: Browser;
+  let pages: { origin: string; close(): Promise<void> };
+  let userAgent: string;
+  let server: CountlyTestServer;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    const [html, bundle, launched] = await Promise.all([
+      readFile(`${FIXTURES}index.html`, 'utf8'),
+      bundlePage(),
+      chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }),
+    ]);
+    browser = launched;
+    pages = await startPageServer(html, bundle);
+    // "HeadlessChrome" is a bot to the browser platform (spec: Bot/Crawler Detection).
+    const probe = await browser.newPage();
+    userAgent = (await probe.evaluate(() => navigator.userAgent)).replace('HeadlessChrome', 'Chrome');
+    await probe.close();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await pages?.close();
+  });
+  beforeEach(async () => {
+    server = await startServer();
+  });
+  afterEach(async () => {
+    for (const c of contexts.splice(0)) await c.close();
+    await server.close();
+  });
+
+  async function open(path: string, before?: () => void): Promise<{ page: Page; call: Call; errors: string[] }> {
+    const context = await browser.newContext({ userAgent });
+    contexts.push(context);
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    if (before) await page.addInitScript(before);
+    await page.goto(`${pages.origin}${path}`);
+    await page.waitForFunction(() => 'pageviews' in window);
+    return { page, call: callOf(page), errors };
+  }
+
+  const nameOf = (e: Record<string, unknown>): string => String((e.segmentation as Record<string, unknown> | undefined)?.name);
+  const views = () => server.events().filter((e) => e.key === '[CLY]_view');
+  const story = (origin: string) =>
+    views().map((e) => `${e.dur === undefined ? 'start' : 'end'} ${nameOf(e).replace(origin, '')}`);
+
+  it('records the page at load, after pushState, a hash change and history.back(); skips exclusions; ends each previous view with dur', async () => {
+    const { page, call, errors } = await open('/');
+    await call('start', server.url, 'pv-app', { exclusions: ['/private'] });
+    await page.evaluate(() => history.pushState({}, '', '/products'));
+    await page.evaluate(() => {
+      location.hash = 'reviews';
+    });
+    await page.waitForFunction(() => location.hash === '#reviews');
+    await page.evaluate(() => history.back());
+    await page.waitForFunction(() => location.hash === '');
+    await page.evaluate(() => history.pushState({}, '', '/private/settings'));
+    await call('flush');
+    const o = pages.origin;
+    expect(story(o)).toEqual(['start /', 'end /', 'start /products', 'end /products', 'start /products#reviews', 'end /products#reviews', 'start /products']);
+    const [first] = views();
+    expect(first?.segmentation).toMatchObject({ name: `${o}/`, visit: '1', segment: 'Web', view: `${o}/`, domain: '127.0.0.1', start: '1' });
+    for (const end of views().filter((e) => e.dur !== undefined)) expect(end.dur).toBeGreaterThanOrEqual(0);
+    expect(views().some((e) => nameOf(e).includes('/private'))).toBe(false);
+    expect(errors).toEqual([]);
+    await call('shutdown');
+  });
+
+  it('shortNames: views named by the path', async () => {
+    const { page, call } = await open('/home?utm=1');
+    await call('start', server.url, 'pv-app', { shortNames: true });
+    await page.evaluate(() => history.replaceState({}, '', '/home?utm=2'));
+    await page.evaluate(() => history.pushState({}, '', '/docs'));
+    await call('flush');
+    expect(story(pages.origin)).toEqual(['start /home', 'end /home', 'start /docs']);
+    await call('shutdown');
+  });
+
+  it('a history.pushState the page made unpatchable costs a warning; hash changes and back/forward are still followed', async () => {
+    const { page, call, errors } = await open('/', () => {
+      const original = history.pushState.bind(history);
+      Object.defineProperty(history, 'pushState', { value: original, writable: false, configurable: false });
+    });
+    await call('start', server.url, 'pv-app', {});
+    await page.evaluate(() => history.pushState({}, '', '/unseen'));
+    await page.evaluate(() => {
+      location.hash = 'seen';
+    });
+    await page.waitForFunction(() => location.hash === '#seen');
+    await call('flush');
+    expect(story(pages.origin)).toEqual(['start /', 'end /', 'start /unseen#seen']);
+    const logs = await call<Array<{ level: string; message: string }>>('logs');
+    expect(logs.some((l) => l.level === 'warning' && l.message.includes('history.pushState cannot be watched'))).toBe(true);
+    expect(errors).toEqual([]);
+    await call('shutdown');
+  });
+});
