@@ -10,7 +10,15 @@ export function detectPlatform(): Platform {
   return g.document !== undefined && g.window !== undefined ? browserPlatform() : neutralPlatform();
 }
 
+/** A page, or a dedicated/shared/service worker (module workers included): where the browser's IndexedDB lives. */
+function isBrowserScope(g: { document?: unknown; WorkerGlobalScope?: unknown }): boolean {
+  if (g.document !== undefined) return true;
+  const scope = g.WorkerGlobalScope;
+  return typeof scope === 'function' && globalThis instanceof (scope as new () => unknown);
+}
+
+/** IndexedDB wherever a browser offers it (pages and workers), memory elsewhere (Node, SSR). */
 export function defaultStorage(): StorageAdapter {
-  const g = globalThis as { indexedDB?: unknown; document?: unknown };
-  return g.indexedDB !== undefined && g.document !== undefined ? indexedDbStorage() : memoryStorage();
+  const g = globalThis as { indexedDB?: unknown; document?: unknown; WorkerGlobalScope?: unknown };
+  return g.indexedDB !== undefined && isBrowserScope(g) ? indexedDbStorage() : memoryStorage();
 }

@@ -7,46 +7,20 @@
  * `history.back()` (popstate); an excluded path not recorded; each previous view ended with
  * a `dur`. A page whose `history.pushState` cannot be patched degrades with a warning.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startServer, type CountlyTestServer } from '../../src/server/index.js';
 import type { PageViewsDriver } from './fixtures/pageviews-page.js';
-
-const CHROMIUM = process.env.CHARTLY_CHROMIUM ?? '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
-const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+import { bundleFixture, FIXTURES, HAS_CHROMIUM, HTML, JS, launchChromium, listen, personUserAgent, staticFiles, type Listener } from './harness.js';
 
 /** Serves the bundle at `/bundle.js` and the page at every other path (a single-page app's routes). */
-async function startPageServer(html: string, bundle: string): Promise<{ origin: string; close(): Promise<void> }> {
-  const server: Server = createServer((req, res) => {
-    const isBundle = (req.url ?? '/').split('?')[0] === '/bundle.js';
-    res.writeHead(200, { 'Content-Type': isBundle ? 'text/javascript; charset=utf-8' : 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
-    res.end(isBundle ? bundle : html);
+async function startPageServer(html: string, bundle: string): Promise<Listener> {
+  const page = staticFiles({}, (_req, res) => {
+    res.writeHead(200, { 'Content-Type': HTML, 'Cache-Control': 'no-store' });
+    res.end(html);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
-
-async function bundlePage(): Promise<string> {
-  const result = await build({ entryPoints: [`${FIXTURES}pageviews-page.ts`], bundle: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent' });
-  const out = result.outputFiles[0];
-  if (!out) throw new Error('esbuild produced no bundle');
-  return out.text;
+  return listen(staticFiles({ '/bundle.js': { type: JS, body: bundle } }, page));
 }
 
 type Call = <T>(name: keyof PageViewsDriver, ...args: unknown[]) => Promise<T>;
@@ -57,7 +31,7 @@ const callOf =
 
 describe.skipIf(!HAS_CHROMIUM)('automatic page views in headless Chromium', () => {
   let browser: Browser;
-  let pages: { origin: string; close(): Promise<void> };
+  let pages: Listener;
   let userAgent: string;
   let server: CountlyTestServer;
   const contexts: BrowserContext[] = [];
@@ -65,15 +39,12 @@ describe.skipIf(!HAS_CHROMIUM)('automatic page views in headless Chromium', () =
   beforeAll(async () => {
     const [html, bundle, launched] = await Promise.all([
       readFile(`${FIXTURES}index.html`, 'utf8'),
-      bundlePage(),
-      chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }),
+      bundleFixture('pageviews-page.ts'),
+      launchChromium(),
     ]);
     browser = launched;
     pages = await startPageServer(html, bundle);
-    // "HeadlessChrome" is a bot to the browser platform (spec: Bot/Crawler Detection).
-    const probe = await browser.newPage();
-    userAgent = (await probe.evaluate(() => navigator.userAgent)).replace('HeadlessChrome', 'Chrome');
-    await probe.close();
+    userAgent = await personUserAgent(browser);
   }, 60_000);
 
   afterAll(async () => {

@@ -9,38 +9,20 @@
  * SDK's server URL, the widget and the content share one origin. A second listener of the same
  * server is "another origin" for the origin checks.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { request } from 'node:http';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startServer, type CountlyTestServer } from '../../src/server/index.js';
 import type { UiDriver } from './fixtures/ui-page.js';
+import { bundleFixture, FIXTURES, HAS_CHROMIUM, HTML, JS, launchChromium, listen, personUserAgent, staticFiles, type Handler, type Listener } from './harness.js';
 
-const CHROMIUM = process.env.CHARTLY_CHROMIUM ?? '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const WIDGET_ID = '614811419f030e44be07d82f';
 
-interface Listener {
-  origin: string;
-  server: Server;
-}
-
-/** The fixtures by path; anything else goes to the Countly server `target()` names. */
-function handler(files: Record<string, { type: string; body: string }>, target: () => string) {
-  return (req: IncomingMessage, res: ServerResponse): void => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const file = files[path] ?? (path.startsWith('/content/') ? files['/content'] : undefined);
-    if (file) {
-      res.writeHead(200, { 'Content-Type': file.type, 'Cache-Control': 'no-store' });
-      res.end(file.body);
-      return;
-    }
+/** Every path the fixtures do not serve goes to the Countly server `target()` names. */
+const proxyTo =
+  (target: () => string): Handler =>
+  (req, res) => {
     const upstream = new URL(target());
     const proxied = request(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
@@ -55,20 +37,6 @@ function handler(files: Record<string, { type: string; body: string }>, target: 
     });
     req.pipe(proxied);
   };
-}
-
-async function listen(fn: ReturnType<typeof handler>): Promise<Listener> {
-  const server = createServer(fn);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
-const closeListener = (l: Listener | undefined): Promise<void> =>
-  new Promise((resolve) => {
-    if (!l) return resolve();
-    l.server.close(() => resolve());
-    l.server.closeAllConnections();
-  });
 
 describe.skipIf(!HAS_CHROMIUM)('the browser UI in headless Chromium', () => {
   let browser: Browser;
@@ -83,28 +51,27 @@ describe.skipIf(!HAS_CHROMIUM)('the browser UI in headless Chromium', () => {
       readFile(`${FIXTURES}ui.html`, 'utf8'),
       readFile(`${FIXTURES}widget.html`, 'utf8'),
       readFile(`${FIXTURES}content.html`, 'utf8'),
-      build({ entryPoints: [`${FIXTURES}ui-page.ts`], bundle: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent' }),
-      chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }),
+      bundleFixture('ui-page.ts'),
+      launchChromium(),
     ]);
     browser = launched;
-    const html = 'text/html; charset=utf-8';
     const files = {
-      '/': { type: html, body: page },
-      '/ui-bundle.js': { type: 'text/javascript; charset=utf-8', body: bundle.outputFiles[0]?.text ?? '' },
-      '/feedback/nps': { type: html, body: widget },
-      '/content': { type: html, body: content },
+      '/': { type: HTML, body: page },
+      '/ui-bundle.js': { type: JS, body: bundle },
+      '/feedback/nps': { type: HTML, body: widget },
     };
-    const fn = handler(files, () => server.url);
+    const contentPage: Handler = (req, res) => {
+      if ((req.url ?? '').startsWith('/content/')) staticFiles({ [(req.url ?? '').split('?')[0] ?? '']: { type: HTML, body: content } })(req, res);
+      else proxyTo(() => server.url)(req, res);
+    };
+    const fn = staticFiles(files, contentPage);
     [app, other] = await Promise.all([listen(fn), listen(fn)]);
-    // HeadlessChrome reads as a bot (spec: Bot/Crawler Detection): the page gets a person's user agent.
-    const probe = await browser.newPage();
-    userAgent = (await probe.evaluate(() => navigator.userAgent)).replace('HeadlessChrome', 'Chrome');
-    await probe.close();
+    userAgent = await personUserAgent(browser);
   });
 
   afterAll(async () => {
     await browser?.close();
-    await Promise.all([closeListener(app), closeListener(other)]);
+    await Promise.all([app?.close(), other?.close()]);
   });
 
   beforeEach(async () => {

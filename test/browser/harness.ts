@@ -1,0 +1,79 @@
+/**
+ * What the Chromium end-to-end suites share: Debian's Chromium (never a downloaded browser)
+ * driven by playwright-core, a person's user agent (the browser platform treats
+ * "HeadlessChrome" as a bot: spec "Bot/Crawler Detection"), fixture bundles built by esbuild,
+ * and small static servers on 127.0.0.1.
+ */
+import { existsSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { chromium, type Browser } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHARTLY_CHROMIUM ?? '/usr/bin/chromium';
+export const HAS_CHROMIUM = existsSync(CHROMIUM);
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+
+export const launchChromium = (): Promise<Browser> => chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+
+/** The browser's user agent with "HeadlessChrome" read as a person's Chrome. */
+export async function personUserAgent(browser: Browser): Promise<string> {
+  const probe = await browser.newPage();
+  try {
+    return (await probe.evaluate(() => navigator.userAgent)).replace('HeadlessChrome', 'Chrome');
+  } finally {
+    await probe.close();
+  }
+}
+
+/** A fixture entry under `fixtures/` bundled for the browser (ESM). */
+export async function bundleFixture(entry: string): Promise<string> {
+  const result = await build({ entryPoints: [`${FIXTURES}${entry}`], bundle: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent' });
+  const out = result.outputFiles[0];
+  if (!out) throw new Error(`esbuild produced no bundle for ${entry}`);
+  return out.text;
+}
+
+export interface Listener {
+  readonly origin: string;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** A server on a free 127.0.0.1 port. */
+export async function listen(handler: Handler): Promise<Listener> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    server,
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Serves `files` by path (no-store); `fallback` answers every other path (default: 404). */
+export function staticFiles(files: Readonly<Record<string, { type: string; body: string }>>, fallback?: Handler): Handler {
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const file = files[path];
+    if (file) {
+      res.writeHead(200, { 'Content-Type': file.type, 'Cache-Control': 'no-store' });
+      res.end(file.body);
+    } else if (fallback) fallback(req, res);
+    else {
+      res.writeHead(404, { 'Content-Type': 'text/plain' });
+      res.end('not found');
+    }
+  };
+}
+
+export const HTML = 'text/html; charset=utf-8';
+export const JS = 'text/javascript; charset=utf-8';
