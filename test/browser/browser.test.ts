@@ -8,87 +8,23 @@
  * from its queue only after reading the response, which the browser hides unless the server
  * allows the page's origin. Every assertion is on what the server received.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startServer, type CountlyTestServer, type ReceivedRequest } from '../../src/server/index.js';
 import type { CountlyState } from '../../src/state.js';
 import type { ChartlyDriver, LogLine, StartOptions } from './fixtures/page.js';
-
-/** Debian's Chromium (CI: `apt-get install -y chromium`); never a browser downloaded by playwright. */
-const CHROMIUM = process.env.CHARTLY_CHROMIUM ?? '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+import { bundleFixture, CHROMIUM, FIXTURES, HAS_CHROMIUM, HTML, JS, launchChromium, listen, personUserAgent, staticFiles, type Listener } from './harness.js';
 
 if (!HAS_CHROMIUM) {
   console.warn(`[browser test] skipped: no Chromium at ${CHROMIUM}. Install it with \`apt-get install -y chromium\` or point CHARTLY_CHROMIUM at one.`);
 }
 
-// ---- the page server -----------------------------------------------------------------
-
-interface PageServer {
-  origin: string;
-  close(): Promise<void>;
-}
-
 /** Serves the fixture page at `/` (any query) and the bundle at `/bundle.js`, on 127.0.0.1. */
-async function startPageServer(html: string, bundle: string): Promise<PageServer> {
-  const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/bundle.js') {
-      res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-store' });
-      res.end(bundle);
-    } else if (path === '/' || path === '/index.html') {
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
-      res.end(html);
-    } else {
-      res.writeHead(404, { 'Content-Type': 'text/plain' });
-      res.end('not found');
-    }
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
-
-async function bundlePage(): Promise<string> {
-  const result = await build({
-    entryPoints: [`${FIXTURES}page.ts`],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    write: false,
-    sourcemap: 'inline',
-    logLevel: 'silent',
-  });
-  const out = result.outputFiles[0];
-  if (!out) throw new Error('esbuild produced no bundle');
-  return out.text;
-}
+const startPageServer = (html: string, bundle: string): Promise<Listener> =>
+  listen(staticFiles({ '/': { type: HTML, body: html }, '/index.html': { type: HTML, body: html }, '/bundle.js': { type: JS, body: bundle } }));
 
 /**
  * A URL nothing listens on: a port that was free a moment ago, so every send fails at once
@@ -151,7 +87,7 @@ function driverOf(page: Page): Driver {
 
 describe.skipIf(!HAS_CHROMIUM)(`chartly in headless Chromium${HAS_CHROMIUM ? '' : ` (skipped: no Chromium at ${CHROMIUM})`}`, () => {
   let browser: Browser;
-  let pages: PageServer;
+  let pages: Listener;
   let userAgent: string;
   let server: CountlyTestServer;
   let deadServerUrl: string;
@@ -160,18 +96,15 @@ describe.skipIf(!HAS_CHROMIUM)(`chartly in headless Chromium${HAS_CHROMIUM ? '' 
   beforeAll(async () => {
     const [html, bundle, launched, dead] = await Promise.all([
       readFile(`${FIXTURES}index.html`, 'utf8'),
-      bundlePage(),
-      chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }),
+      bundleFixture('page.ts'),
+      launchChromium(),
       deadUrl(),
     ]);
     browser = launched;
     deadServerUrl = dead;
     pages = await startPageServer(html, bundle);
-    // The browser platform reports "HeadlessChrome" as a bot (spec: Bot/Crawler Detection);
-    // these tests are about a person's browser, so the page gets the desktop user agent.
-    const probe = await browser.newPage();
-    userAgent = (await probe.evaluate(() => navigator.userAgent)).replace('HeadlessChrome', 'Chrome');
-    await probe.close();
+    // These tests are about a person's browser: "HeadlessChrome" would read as a bot.
+    userAgent = await personUserAgent(browser);
   });
 
   afterAll(async () => {
