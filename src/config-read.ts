@@ -113,7 +113,7 @@ export interface OptionReaders {
   /** The first `MAX_CONFIG_LIST` items of an array option, read by index, or null (warned). */
   itemsOf(name: string, v: readonly unknown[]): unknown[] | null;
   /** Reads a nested options object (`views`, `experimental`); `{}` (warned) when it is not one. */
-  group(name: 'views' | 'experimental' | 'apm' | 'push' | 'remoteConfig' | 'content'): object;
+  group(name: 'views' | 'experimental' | 'apm' | 'push' | 'remoteConfig' | 'content' | 'heatmaps'): object;
   /** Keeps what Segmentation allows: strings, finite numbers, booleans and arrays of those. */
   segmentation(name: string, v: unknown): Segmentation;
 }
@@ -168,7 +168,7 @@ export function optionReaders(config: object, log: Logger): OptionReaders {
     return items;
   };
 
-  const group = (name: 'views' | 'experimental' | 'apm' | 'push' | 'remoteConfig' | 'content'): object => {
+  const group = (name: 'views' | 'experimental' | 'apm' | 'push' | 'remoteConfig' | 'content' | 'heatmaps'): object => {
     const v = option(name);
     if (v === undefined) return {};
     if (isObject(v)) return v;

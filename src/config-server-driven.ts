@@ -68,3 +68,34 @@ export function originOf(value: unknown): string | null {
     return null;
   }
 }
+
+/**
+ * Heatmaps (docs/heatmaps.md; SDK guide l.2711–2864): click and scroll tracking from init (off
+ * by default), and the overlay whitelist — origins trusted to serve the overlay scripts; the
+ * server's own origin is always included (l.2760–2764, l.2775).
+ */
+export function heatmapsOf(r: OptionReaders, serverUrl: string): ResolvedConfig['heatmaps'] {
+  const { safely, group, warn, bool, itemsOf } = r;
+  const server = originOf(serverUrl);
+  const base = server === null ? [] : [server];
+  const fallback: ResolvedConfig['heatmaps'] = { clicks: false, scrolls: false, whitelist: base };
+  return safely('heatmaps', fallback, () => {
+    const v = group('heatmaps');
+    const whitelist = [...base];
+    const raw = readProp(v, 'whitelist');
+    if (raw !== undefined) {
+      if (!isArray(raw)) warn('heatmaps.whitelist', raw, '[]');
+      else
+        for (const o of itemsOf('heatmaps.whitelist', raw) ?? []) {
+          const origin = originOf(o);
+          if (origin === null) warn('heatmaps.whitelist', o, 'ignored');
+          else if (!whitelist.includes(origin)) whitelist.push(origin);
+        }
+    }
+    return {
+      clicks: bool('heatmaps.clicks', readProp(v, 'clicks'), false),
+      scrolls: bool('heatmaps.scrolls', readProp(v, 'scrolls'), false),
+      whitelist,
+    };
+  });
+}

@@ -8,7 +8,7 @@ import { ConsentFeatures, type ConsentFeature, type Segmentation } from './domai
 import type { Logger } from './log.js';
 import { isArray, isObject, optionReaders, readProp, RUNTIME_OPTIONS, shown, UNREADABLE } from './config-read.js';
 import { apmOf, crashesOf, pushOf, userPropertiesOf } from './config-features.js';
-import { contentOf, remoteConfigOf } from './config-server-driven.js';
+import { contentOf, heatmapsOf, remoteConfigOf } from './config-server-driven.js';
 
 export { loggerOptionsOf, MAX_CONFIG_LIST, readOption } from './config-read.js';
 
@@ -101,6 +101,8 @@ export interface ResolvedConfig {
   remoteConfig: { automaticTriggers: boolean; valueCaching: boolean; enrollOnDownload: boolean; onDownload: RCDownloadCallback | undefined };
   /** The content zone (docs/content.md): the interval in seconds (≥ 15, default 30) and the extra origins content messages may come from. */
   content: { onContent: ((status: 'COMPLETED' | 'CLOSED', data: Record<string, unknown>) => void) | undefined; zoneTimerIntervalSeconds: number; allowedOrigins: string[] };
+  /** Heatmaps (docs/heatmaps.md): click/scroll tracking from init; `whitelist` always holds the server's origin. */
+  heatmaps: { clicks: boolean; scrolls: boolean; whitelist: string[] };
   /** Send the health check at init (`disableHealthCheck` turns it off; counters still accumulate). */
   healthCheck: boolean;
 
@@ -303,6 +305,7 @@ export function resolveConfig(config: CountlyConfig, log: Logger): ResolvedConfi
   const push = pushOf(readers);
   const remoteConfig = remoteConfigOf(readers);
   const content = contentOf(readers);
+  const heatmaps = heatmapsOf(readers, url);
 
   // Read by the runtime (loggerOptionsOf, readOption), checked here only so a bad value is
   // warned about like any other; this second read of a getter only feeds the warning.
@@ -343,6 +346,7 @@ export function resolveConfig(config: CountlyConfig, log: Logger): ResolvedConfi
     crashes,
     remoteConfig,
     content,
+    heatmaps,
     healthCheck: !boolOption('disableHealthCheck', false),
     behaviorSettingsUpdates: !boolOption('disableBehaviorSettingsUpdates', false),
     sdkName: str('sdkName', SDK_NAME),

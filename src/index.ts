@@ -17,8 +17,12 @@ export { parseWidgetMessage, ACTION_EVENT_BASE, type WidgetMessage } from './fea
 export { SDK_NAME, SDK_VERSION } from './config.js';
 export type {
   Clock,
+  ContentPlacement,
+  InteractionEvent,
+  InteractionKinds,
   LifecycleState,
   Orientation,
+  PageLocation,
   Platform,
   PlatformUi,
   QueueEntry,
@@ -33,6 +37,8 @@ export type {
   Transport,
   TransportRequest,
   TransportResult,
+  UiHandle,
+  UiRect,
 } from './adapters/types.js';
 export type { Command, Broadcast, EffectResult } from './effects/commands.js';
 export type * from './types.js';

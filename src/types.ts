@@ -24,7 +24,7 @@ export interface CountlyConfig {
   temporaryDeviceId?: boolean;
   /** Forget the stored device ID at init and acquire one anew. */
   clearStoredDeviceId?: boolean;
-  /** Where queues and state persist. Default: `indexedDbStorage()` in browsers, `memoryStorage()` elsewhere. */
+  /** Where queues and state persist. Default: `indexedDbStorage()` in browsers (pages and workers), file storage from `chartly/node`, `memoryStorage()` elsewhere. */
   storage?: StorageAdapter;
   /** How requests are sent. Default: `fetchTransport()`. */
   transport?: Transport;
@@ -119,6 +119,14 @@ export interface CountlyConfig {
    * messages the content overlay accepts. Needs `content` consent.
    */
   content?: { onContent?: (status: 'COMPLETED' | 'CLOSED', data: Record<string, unknown>) => void; zoneTimerInterval?: number; allowedOrigins?: string[] };
+  /**
+   * Heatmaps (browser; docs/heatmaps.md): `clicks` / `scrolls` start click and scroll tracking
+   * at init, like `heatmaps.trackClicks()` / `trackScrolls()` (needs `clicks` / `scrolls`
+   * consent; link clicks and form submissions follow click tracking, forms need `forms`
+   * consent). `whitelist`: origins trusted to serve the heatmap overlay scripts, besides the
+   * server's own. Default: nothing tracked.
+   */
+  heatmaps?: { clicks?: boolean; scrolls?: boolean; whitelist?: string[] };
   /** Other destinations that receive every recorded event (e.g. `appMetricaExporter(...)` from `chartly/appmetrica`). */
   exporters?: Exporter[];
   /** Never send the health check request (spec: Health Checks; docs/health-check.md). Counters still accumulate. */
@@ -317,6 +325,8 @@ export interface Countly {
   };
   /** The content zone (spec: Content Zone; docs/content.md): needs `content` consent. */
   content: { enterZone(): void; exitZone(): void; refreshZone(): void; preview(contentId: string): void };
+  /** Click and scroll heatmaps (browser platform; docs/heatmaps.md). Needs `clicks` / `scrolls` consent. */
+  heatmaps: { trackClicks(): void; trackScrolls(): void };
   lifecycle: { foreground(): void; background(): void }; // for platforms without automatic detection
   setServerUrl(url: string): void;
   enableOfflineMode(): void;

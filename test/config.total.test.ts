@@ -24,7 +24,7 @@ const OPTION_KEYS = [
   'salt', 'maxRequestQueueSize', 'eventQueueThreshold', 'sessionUpdateInterval', 'manualSessions', 'backoff',
   'retryCooldownSeconds', 'requiresConsent', 'consent', 'location', 'metricOverride', 'userProperties', 'limits', 'views',
   'behaviorSettings', 'disableBehaviorSettingsUpdates', 'experimental', 'sdkName', 'sdkVersion', 'appVersion',
-  'inspect', 'crashes', 'apm', 'push', 'remoteConfig', 'content', 'disableHealthCheck', 'exporters',
+  'inspect', 'crashes', 'apm', 'push', 'remoteConfig', 'content', 'heatmaps', 'disableHealthCheck', 'exporters',
 ] as const satisfies ReadonlyArray<keyof CountlyConfig>;
 type Unlisted = Exclude<keyof CountlyConfig, (typeof OPTION_KEYS)[number] | 'url' | 'appKey'>;
 const everyOptionListed: [Unlisted] extends [never] ? true : Unlisted = true;
@@ -39,6 +39,7 @@ const NESTED_KEYS = [
   'appStartTracking', 'foregroundBackgroundTracking', 'manualAppLoadedTrigger', 'appStartTimestampOverride',
   'testMode', 'provider', 'sendTokenAlways',
   'automaticTriggers', 'valueCaching', 'enrollOnDownload', 'onDownload', 'onContent', 'zoneTimerInterval', 'allowedOrigins',
+  'clicks', 'scrolls', 'whitelist',
   'X-Header', '__proto__', 'length', '0',
 ];
 

@@ -194,6 +194,27 @@ export interface PlatformUi {
 }
 
 /** What the host platform tells the SDK about the device and the app. */
+/** Which interactions `Platform.onInteraction` reports. */
+export interface InteractionKinds {
+  clicks: boolean;
+  scrolls: boolean;
+  links?: boolean;
+  forms?: boolean;
+}
+
+/**
+ * One interaction (SDK guide l.2782–2820): a click at page coordinates `x`,`y` with the
+ * viewport `width`×`height`; a scroll reaching depth `y` (the viewport's bottom edge, in page
+ * pixels); a click on a link; a form submission; `leave` when the page is hidden or unloaded.
+ * `view` is the page URL.
+ */
+export type InteractionEvent =
+  | { kind: 'click'; x: number; y: number; width: number; height: number; view: string }
+  | { kind: 'scroll'; y: number; width: number; height: number; view: string }
+  | { kind: 'link'; href: string; text?: string; id?: string; view: string }
+  | { kind: 'form'; id?: string; name?: string; action?: string; method?: string; view: string }
+  | { kind: 'leave' };
+
 /** Where the page is (`Platform.currentLocation` / `onNavigation`). */
 export interface PageLocation {
   href: string;
@@ -238,5 +259,11 @@ export interface Platform {
    * function, which undoes every patch still in place.
    */
   onNavigation?(listener: (location: PageLocation) => void, options?: { onProblem?(message: string): void }): () => void;
+  /**
+   * Subscribes to the user's interactions for heatmaps (docs/heatmaps.md): the kinds asked for
+   * only. Listeners are passive and never block input; the platform may throttle. `leave` is
+   * reported when the page goes away (page hide), so the scroll depth can be flushed.
+   */
+  onInteraction?(kinds: InteractionKinds, listener: (event: InteractionEvent) => void): () => void;
   readonly ui?: PlatformUi;
 }

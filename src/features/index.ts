@@ -16,6 +16,7 @@ import { contentFeature } from './content/index.js';
 import { eventsFeature } from './events/index.js';
 import { feedbackFeature } from './feedback/index.js';
 import { healthCheckFeature } from './health-check/index.js';
+import { heatmapsFeature } from './heatmaps/index.js';
 import { lifecycleFeature } from './lifecycle/index.js';
 import { locationFeature } from './location/index.js';
 import { metricsFeature } from './metrics/index.js';
@@ -45,6 +46,7 @@ export const features = [
   remoteConfigFeature,
   feedbackFeature,
   contentFeature,
+  heatmapsFeature,
   healthCheckFeature,
   backoffFeature,
   processorFeature,
@@ -67,6 +69,9 @@ const exhaustive = <L extends readonly ActorName[]>(list: L & Exhaustive<L>): L 
  */
 export const DELIVERY_ORDER = exhaustive([
   'views',
+  // Right after views, for the same reason: a view's scroll depth reaches the events machine
+  // before it flushes on app.hidden / identity.changing.
+  'heatmaps',
   'user',
   'events',
   'session',

@@ -1,5 +1,6 @@
 import type { Orientation, Platform } from '../types.js';
 import { onNavigation, readLocation } from './browser-navigation.js';
+import { onInteraction } from './browser-interactions.js';
 import { browserUi } from './browser-ui.js';
 
 // spec: Bot/Crawler Detection — a short list of well-known crawler and headless markers.
@@ -121,6 +122,8 @@ export function browserPlatform(): Platform {
     // `views.automatic`: the page at init and its in-page navigations (./browser-navigation.ts).
     currentLocation: readLocation,
     onNavigation,
+    // Heatmaps: clicks, scroll depth, links, forms (./browser-interactions.ts).
+    onInteraction,
     crashMetrics() {
       const online = g().navigator?.onLine;
       const metrics: Record<string, boolean> = {};
