@@ -21,7 +21,7 @@ describe('indexedDbStorage', () => {
     vi.unstubAllGlobals();
   });
 
-  it('opens one database per namespace, with one store for every queue keyed by [queue, seq]', async () => {
+  it('opens one database per namespace, with one store for every queue keyed by [queue, writer, seq]', async () => {
     const factory = new IDBFactory();
     const h = await indexedDbStorage('db', factory).open('app/1');
     await h.write([
@@ -32,13 +32,16 @@ describe('indexedDbStorage', () => {
     expect((await factory.databases()).map((d) => d.name)).toEqual(['db/app%2F1']);
     vi.stubGlobal('indexedDB', factory);
     const raw = await openDB('db/app%2F1');
-    expect(raw.version).toBe(2);
+    expect(raw.version).toBe(3);
     expect([...raw.objectStoreNames].sort()).toEqual(['kv', 'queues']);
-    expect(await raw.getAllKeys('queues')).toEqual([
-      ['crashes', 1],
-      ['requests', 1],
+    const keys = (await raw.getAllKeys('queues')) as Array<[string, string, number]>;
+    const writer = keys[0]?.[1] ?? '';
+    expect(writer).toMatch(/^[0-9a-f-]{32,36}$/);
+    expect(keys).toEqual([
+      ['crashes', writer, 1],
+      ['requests', writer, 1],
     ]);
-    expect(await raw.get('queues', ['requests', 1])).toBe('r');
+    expect(await raw.get('queues', ['requests', writer, 1])).toBe('r');
     raw.close();
   });
 
@@ -137,7 +140,7 @@ describe('indexedDbStorage', () => {
     const factory = new IDBFactory();
     const h = await indexedDbStorage('chartly', factory).open('app');
     vi.stubGlobal('indexedDB', factory);
-    const newer = await openDB('chartly/app', 3);
+    const newer = await openDB('chartly/app', 4);
     newer.close();
     await expect(h.write([{ op: 'set', key: 'k', value: 'v' }])).rejects.toThrow();
     await h.close();

@@ -2,87 +2,28 @@
  * IndexedDB storage for browsers, built on `idb`.
  *
  * One database per namespace (`<dbName>/<namespace>`), with two object stores: `kv`
- * (key → value) and `queues` ([queue, seq] → data). A database per namespace keeps app keys
- * apart without a namespace in every key. Every queue shares one store, keyed by [queue, seq],
- * because queue names are open (a feature may bring its own) and an object store can only be
- * created in a schema upgrade; compound keys sort by queue and then by seq, so `read` is one
- * `getAll` in seq order and `clear` one key-range delete.
+ * (key → value) and `queues` ([queue, writer, seq] → data); the schema and its upgrades are
+ * in `indexeddb-schema.ts`. A database per namespace keeps app keys apart without a namespace
+ * in every key. Every queue shares one store because queue names are open (a feature may
+ * bring its own) and an object store can only be created in a schema upgrade; compound keys
+ * sort by queue, writer and seq, so `clear` is one key-range delete.
  *
- * Version 1 had one store per queue (`requests`, `events`); opening such a database upgrades
- * it to version 2 inside the upgrade transaction, so the move is all or nothing.
+ * Each handle is one writer (one tab): it writes only keys with its own id and reads back only
+ * its own entries, plus those it adopts from writers that are gone (`indexeddb-tabs.ts`), so
+ * tabs of one origin never overwrite each other's entries or send each other's requests.
+ * kv is shared: the last write wins.
  *
  * Every `write()` is one readwrite transaction with strict durability, resolved when the
  * transaction completes: all of its operations or none.
  */
-import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
-import type { QueueName, StorageAdapter, StorageHandle, StorageOp } from '../types.js';
-import { contentsOf, isQueueName, storageClosedError, validateOps } from './memory.js';
-
-type QueueKey = [QueueName, number];
-
-/** Keys and values as they may be found, not only as written: `read` checks every record. */
-interface ChartlyDb extends DBSchema {
-  kv: { key: IDBValidKey; value: unknown };
-  queues: { key: IDBValidKey; value: unknown };
-}
-
-type StoreName = 'kv' | 'queues';
-const STORES: readonly StoreName[] = ['kv', 'queues'];
-const VERSION = 2;
-/** The stores of version 1, one per queue, named after the queue. */
-const V1_QUEUE_STORES = ['requests', 'events'];
+import type { QueueName, StorageAdapter, StorageContents, StorageHandle, StorageOp } from '../types.js';
+import { isValid, openDatabase, resolveFactory, STORES, writerRange, type StoreName } from './indexeddb-schema.js';
+import { adoptLockName, findLocks, holdLock, liveWriters, newWriterId, planAdoption, underLock, writerLockName } from './indexeddb-tabs.js';
+import { contentsOf, storageClosedError, validateOps } from './memory.js';
 
 const ignore = (): void => undefined;
-
-function resolveFactory(injected: IDBFactory | undefined): IDBFactory {
-  let found: IDBFactory | undefined;
-  let hasClasses: boolean;
-  try {
-    found = injected ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
-    // idb recognises IndexedDB objects by `instanceof` the global classes.
-    hasClasses = typeof (globalThis as { IDBRequest?: unknown }).IDBRequest === 'function';
-  } catch (error) {
-    throw new Error(`indexeddb storage: indexedDB is not accessible (${String(error)})`);
-  }
-  if (!found) throw new Error('indexeddb storage: indexedDB is not available here; pass an IDBFactory or use another adapter');
-  if (!hasClasses) throw new Error('indexeddb storage: the IndexedDB classes (IDBRequest, ...) are not global here; an injected factory needs them (e.g. fake-indexeddb/auto)');
-  return found;
-}
-
-/**
- * Moves the entries of version 1's per-queue stores into `queues`, keys and values exactly as
- * they were (records of the wrong type included: `read` counts and removes them like any
- * other), then drops the old stores. Runs inside the upgrade transaction.
- */
-function migrateV1(db: IDBDatabase, tx: IDBTransaction): void {
-  const queues = tx.objectStore('queues');
-  for (const name of V1_QUEUE_STORES) {
-    if (!db.objectStoreNames.contains(name)) continue;
-    const old = tx.objectStore(name);
-    const keys = old.getAllKeys();
-    const values = old.getAll();
-    // Requests of a transaction complete in order: the keys are in when the values arrive.
-    values.onsuccess = () => {
-      keys.result.forEach((key, i) => queues.put(values.result[i], [name, key]));
-      db.deleteObjectStore(name);
-    };
-  }
-}
-
-async function openDatabase(factory: IDBFactory, name: string): Promise<IDBPDatabase<ChartlyDb>> {
-  const request = factory.open(name, VERSION);
-  request.onupgradeneeded = () => {
-    const db = request.result;
-    for (const store of STORES) if (!db.objectStoreNames.contains(store)) db.createObjectStore(store);
-    if (request.transaction) migrateV1(db, request.transaction);
-  };
-  const db = (await wrap(request)) as IDBPDatabase<ChartlyDb> | undefined;
-  if (!db) throw new Error(`indexeddb storage: could not open database "${name}"`);
-  // Let a future schema upgrade (another tab, a newer version) proceed instead of blocking it;
-  // writes on this connection then reject and the SDK logs them.
-  db.addEventListener('versionchange', () => db.close());
-  return db;
-}
+/** The longest a boot waits for another tab's adoption before it goes on without adopting. */
+const ADOPT_WAIT_MS = 5000;
 
 /** The stores a group of operations touches: the transaction's scope. */
 function scopeOf(ops: readonly StorageOp[]): StoreName[] {
@@ -90,20 +31,6 @@ function scopeOf(ops: readonly StorageOp[]): StoreName[] {
   for (const op of ops) scope.add(op.op === 'set' || op.op === 'delete' ? 'kv' : 'queues');
   return [...scope];
 }
-
-const isQueueKey = (key: unknown): key is QueueKey => Array.isArray(key) && key.length === 2 && isQueueName(key[0]) && Number.isSafeInteger(key[1]);
-
-/** Whether a record is one this adapter writes; anything else is counted and removed. */
-function isValid(store: StoreName, key: unknown, value: unknown): boolean {
-  return typeof value === 'string' && (store === 'kv' ? typeof key === 'string' : isQueueKey(key));
-}
-
-/**
- * Every key of one queue, whatever its second part: from `[queue]` (below any `[queue, x]`)
- * to `[queue, []]` (an array sorts above every number and string). Looked up when called,
- * so importing this module touches no browser global.
- */
-const queueRange = (queue: QueueName): IDBKeyRange => IDBKeyRange.bound([queue], [queue, []]);
 
 /**
  * Storage in IndexedDB (`indexedDB`, or the given factory), one database per namespace
@@ -118,62 +45,99 @@ export function indexedDbStorage(dbName = 'chartly', factory?: IDBFactory): Stor
     ...(factory === undefined ? { id: `indexeddb:${dbName}` } : {}),
     async open(namespace) {
       // The namespace is URI-encoded, so it never contains the `/` that ends `dbName`.
-      const db = await openDatabase(resolveFactory(factory), `${dbName}/${encodeURIComponent(namespace)}`);
+      const name = `${dbName}/${encodeURIComponent(namespace)}`;
+      const db = await openDatabase(resolveFactory(factory), name);
+      const me = newWriterId();
+      const locks = findLocks();
+      // Held until close(): other tabs see this writer alive and leave its entries alone.
+      const writerLock = locks ? await holdLock(locks, writerLockName(name, me)) : undefined;
       let closed = false;
-      // Settles after every write issued so far, so close() can wait for them.
+      // Settles after every write (and read) issued so far, so close() can wait for them.
       let settled: Promise<unknown> = Promise.resolve();
+      const key = (queue: QueueName, seq: number): IDBValidKey => [queue, me, seq];
 
-      const read: StorageHandle['read'] = async () => {
-        if (closed) throw storageClosedError('indexeddb', namespace);
-        const tx = db.transaction(STORES, 'readonly');
+      /**
+       * Reads kv and this writer's entries, adopting in the same readwrite transaction the
+       * entries of every writer `alive` rejects, and removing records this adapter did not
+       * write. Creates its transaction before any await, so it runs after the writes issued
+       * before it.
+       */
+      const adopt = async (alive: (writer: string) => boolean): Promise<StorageContents> => {
+        const tx = db.transaction(STORES, 'readwrite', { durability: 'strict' });
+        const done = tx.done;
+        done.catch(ignore); // awaited below
         const [kvKeys, kvValues, queueKeys, queueValues] = await Promise.all([
           tx.objectStore('kv').getAllKeys(),
           tx.objectStore('kv').getAll(),
           tx.objectStore('queues').getAllKeys(),
           tx.objectStore('queues').getAll(),
         ]);
-        await tx.done;
-        const corrupt: Array<{ store: StoreName; key: IDBValidKey }> = [];
         const kv = new Map<string, string>();
-        kvKeys.forEach((key, i) => {
-          const value = kvValues[i];
-          if (isValid('kv', key, value)) kv.set(key as string, value as string);
-          else corrupt.push({ store: 'kv', key });
+        const corruptKv: IDBValidKey[] = [];
+        kvKeys.forEach((k, i) => {
+          if (isValid('kv', k, kvValues[i])) kv.set(k as string, kvValues[i] as string);
+          else corruptKv.push(k);
         });
-        const queues = new Map<QueueName, Map<number, string>>();
-        queueKeys.forEach((key, i) => {
-          const data = queueValues[i];
-          if (!isValid('queues', key, data)) return void corrupt.push({ store: 'queues', key });
-          const [queue, seq] = key as QueueKey;
-          let entries = queues.get(queue);
-          if (!entries) queues.set(queue, (entries = new Map()));
-          entries.set(seq, data as string);
-        });
-        if (corrupt.length > 0) {
-          const removal = removeCorrupt(corrupt);
-          settled = Promise.allSettled([settled, removal]);
-          await removal;
+        const plan = planAdoption(queueKeys, queueValues, me, alive);
+        const requests: Array<Promise<unknown>> = [done];
+        const track = (request: Promise<unknown>): void => {
+          request.catch(ignore); // reported through Promise.all below
+          requests.push(request);
+        };
+        // Counted at one boot only: the next one finds them gone.
+        for (const k of corruptKv) track(tx.objectStore('kv').delete(k));
+        for (const k of plan.corrupt) track(tx.objectStore('queues').delete(k));
+        for (const { from, to, data } of plan.moves) {
+          track(tx.objectStore('queues').delete(from));
+          track(tx.objectStore('queues').put(data, to));
         }
-        return contentsOf(kv, queues, corrupt.length);
+        await Promise.all(requests);
+        return contentsOf(kv, plan.own, corruptKv.length + plan.corrupt.length);
       };
 
-      /**
-       * Deletes the records `read` skipped, so they are counted at one boot only. A write
-       * issued meanwhile may have replaced one with a valid record: each is checked again
-       * inside this transaction. A failure is ignored; the next boot counts and tries again.
-       */
-      const removeCorrupt = async (records: ReadonlyArray<{ store: StoreName; key: IDBValidKey }>): Promise<void> => {
-        try {
-          const tx = db.transaction(STORES, 'readwrite');
-          const done = tx.done;
-          done.catch(ignore); // awaited below; a failing get must not leave it unhandled
-          for (const { store, key } of records) {
-            if (!isValid(store, key, await tx.objectStore(store).get(key))) await tx.objectStore(store).delete(key);
-          }
-          await done;
-        } catch {
-          // counted again at the next boot
-        }
+      /** Single-tab behaviour: every other writer counts as gone. */
+      const adoptAll = (): Promise<StorageContents> => adopt(() => false);
+
+      /** Adopts under the adopt lock, unless the lock manager is missing or refuses. */
+      const adoptGone = (): Promise<StorageContents> =>
+        !locks
+          ? adoptAll()
+          : underLock(
+              locks,
+              adoptLockName(name),
+              async () => {
+                let live: Set<string>;
+                try {
+                  live = await liveWriters(locks, name);
+                } catch {
+                  return adoptAll(); // the lock manager cannot tell: single-tab behaviour
+                }
+                return adopt((writer) => live.has(writer));
+              },
+              adoptAll,
+              // A tab stuck holding the adopt lock must not stall this boot: adopt nothing
+              // (every other writer counts as live; their entries wait for a later tab).
+              { ms: ADOPT_WAIT_MS, timedOut: () => adopt((writer) => writer !== me) },
+            );
+
+      // Adopted at open already, so a write before the first read() lands on the adopted
+      // entries' seqs (an append of an existing seq overwrites it, as the contract says).
+      // The first read() returns these contents unless a write came in between.
+      let opened: StorageContents | undefined;
+      try {
+        opened = await adoptGone();
+      } catch (error) {
+        db.close();
+        writerLock?.release();
+        throw error;
+      }
+
+      const read: StorageHandle['read'] = () => {
+        if (closed) return Promise.reject(storageClosedError('indexeddb', namespace));
+        const result = opened ? Promise.resolve(opened) : adoptGone();
+        opened = undefined;
+        settled = Promise.allSettled([settled, result]);
+        return result;
       };
 
       const apply = async (ops: readonly StorageOp[]): Promise<void> => {
@@ -197,19 +161,19 @@ export function indexedDbStorage(dbName = 'chartly', factory?: IDBFactory): Stor
                 track(tx.objectStore('kv').delete(op.key));
                 break;
               case 'append':
-                track(tx.objectStore('queues').put(op.data, [op.queue, op.seq]));
+                track(tx.objectStore('queues').put(op.data, key(op.queue, op.seq)));
                 break;
               case 'update': {
                 // Requests run in order, so the count sees every earlier op of this group.
                 const store = tx.objectStore('queues');
-                if ((await store.count([op.queue, op.seq])) > 0) track(store.put(op.data, [op.queue, op.seq]));
+                if ((await store.count(key(op.queue, op.seq))) > 0) track(store.put(op.data, key(op.queue, op.seq)));
                 break;
               }
               case 'remove':
-                for (const seq of op.seqs) track(tx.objectStore('queues').delete([op.queue, seq]));
+                for (const seq of op.seqs) track(tx.objectStore('queues').delete(key(op.queue, seq)));
                 break;
               case 'clear':
-                track(tx.objectStore('queues').delete(queueRange(op.queue)));
+                track(tx.objectStore('queues').delete(writerRange(op.queue, me)));
                 break;
             }
           }
@@ -230,6 +194,7 @@ export function indexedDbStorage(dbName = 'chartly', factory?: IDBFactory): Stor
           if (closed) return Promise.reject(storageClosedError('indexeddb', namespace));
           const invalid = validateOps(ops);
           if (invalid) return Promise.reject(invalid);
+          opened = undefined;
           // An empty group starts no transaction; it still resolves after the writes before it.
           const result = ops.length === 0 ? settled.then(ignore) : apply(ops);
           settled = Promise.allSettled([settled, result]);
@@ -240,6 +205,8 @@ export function indexedDbStorage(dbName = 'chartly', factory?: IDBFactory): Stor
           closed = true;
           await settled;
           db.close();
+          // Released last: no tab adopts this writer's entries while a write of it may land.
+          writerLock?.release();
         },
       };
       return handle;

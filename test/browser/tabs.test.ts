@@ -1,0 +1,118 @@
+/**
+ * Many tabs of one origin on IndexedDB (issue 11, "Many tabs, one SDK", table rows 1–2), in
+ * headless Chromium with real Web Locks: pages of one browser context share the origin's
+ * storage like tabs. Each page runs the `page.ts` driver with the default storage.
+ *
+ * A: two tabs queue 100 events each offline and close; a later tab delivers all 200, once.
+ * B: while tab A lives with its queue, tab B (online) sends none of A's events; once A is
+ *    gone, the next tab delivers A's events, once.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startServer, type CountlyTestServer } from '../../src/server/index.js';
+import type { ChartlyDriver, StartOptions } from './fixtures/page.js';
+import { bundleFixture, FIXTURES, HAS_CHROMIUM, HTML, JS, launchChromium, listen, personUserAgent, staticFiles, type Listener } from './harness.js';
+
+const OPTIONS: StartOptions = { appKey: 'tabs-app', deviceId: 'tabs-user', manualSessions: true };
+
+describe.skipIf(!HAS_CHROMIUM)('many tabs on IndexedDB (headless Chromium)', () => {
+  let browser: Browser;
+  let userAgent: string;
+  let pages: Listener;
+  let dead: Listener;
+  let server: CountlyTestServer;
+  let context: BrowserContext;
+
+  beforeAll(async () => {
+    const [html, bundle, launched] = await Promise.all([readFile(`${FIXTURES}index.html`, 'utf8'), bundleFixture('page.ts'), launchChromium()]);
+    browser = launched;
+    userAgent = await personUserAgent(browser);
+    pages = await listen(staticFiles({ '/': { type: HTML, body: html }, '/bundle.js': { type: JS, body: bundle } }));
+    // Answers without CORS headers: every send fails, the requests stay queued.
+    dead = await listen((_req, res) => {
+      res.writeHead(503);
+      res.end();
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all([pages?.close(), dead?.close()]);
+  });
+
+  beforeEach(async () => {
+    server = await startServer();
+    // One profile per test: its pages are tabs of one origin.
+    context = await browser.newContext({ userAgent });
+  });
+
+  afterEach(async () => {
+    await context?.close();
+    await server?.close();
+  });
+
+  /** A tab with the SDK started against `url`, ready. */
+  async function openTab(url: string): Promise<Page> {
+    const page = await context.newPage();
+    await page.goto(`${pages.origin}/`);
+    await page.waitForFunction(() => 'chartly' in window, undefined, { timeout: 5000 });
+    const state = await page.evaluate(([u, o]) => (window as unknown as { chartly: ChartlyDriver }).chartly.start(u, o), [url, OPTIONS] as const);
+    expect(state.status).toBe('ready');
+    return page;
+  }
+
+  /** Records `n` events tagged with the tab, then flushes (offline: they stay queued as requests). */
+  const recordAndFlush = (page: Page, tab: string, n: number) =>
+    page.evaluate(
+      async ([t, count]) => {
+        const driver = (window as unknown as { chartly: ChartlyDriver }).chartly;
+        for (let i = 0; i < count; i++) driver.record('tab-event', { segmentation: { id: `${t}:${i}` } });
+        return (await driver.flush()).queue;
+      },
+      [tab, n] as const,
+    );
+  const flush = (page: Page) => page.evaluate(async () => (await (window as unknown as { chartly: ChartlyDriver }).chartly.flush()).queue);
+  const received = (): string[] => server.events().map((e) => String((e.segmentation as { id?: string } | undefined)?.id));
+
+  it('two tabs offline, both closed, a later tab delivers all 200 events, none twice', async () => {
+    const [a, b] = await Promise.all([openTab(dead.origin), openTab(dead.origin)]);
+    const [qa, qb] = await Promise.all([recordAndFlush(a, 'a', 100), recordAndFlush(b, 'b', 100)]);
+    expect(qa.events).toBe(0);
+    expect(qb.events).toBe(0);
+    expect(qa.requests).toBeGreaterThanOrEqual(1);
+    // No shutdown: the tabs just go away.
+    await Promise.all([a.close(), b.close()]);
+
+    const c = await openTab(server.url);
+    expect(await flush(c)).toEqual({ requests: 0, events: 0 });
+    const ids = received();
+    expect(ids).toHaveLength(200);
+    expect(new Set(ids).size).toBe(200);
+    // Each tab's events arrive in the order it recorded them.
+    expect(ids.filter((id) => id.startsWith('a:'))).toEqual(Array.from({ length: 100 }, (_, i) => `a:${i}`));
+    expect(ids.filter((id) => id.startsWith('b:'))).toEqual(Array.from({ length: 100 }, (_, i) => `b:${i}`));
+    await c.close();
+  }, 60_000);
+
+  it('a tab never sends what a live tab queued; once that tab is gone, the next tab sends it once', async () => {
+    const a = await openTab(dead.origin);
+    expect((await recordAndFlush(a, 'a', 100)).requests).toBeGreaterThanOrEqual(1);
+
+    const b = await openTab(server.url);
+    expect(await flush(b)).toEqual({ requests: 0, events: 0 });
+    await recordAndFlush(b, 'b', 3);
+    expect(received()).toEqual(['b:0', 'b:1', 'b:2']);
+
+    await a.close();
+    const c = await openTab(server.url);
+    expect(await flush(c)).toEqual({ requests: 0, events: 0 });
+    const ids = received();
+    expect(ids.filter((id) => id.startsWith('a:'))).toEqual(Array.from({ length: 100 }, (_, i) => `a:${i}`));
+    expect(ids).toHaveLength(103);
+    // B lives on and never picks them up.
+    expect(await flush(b)).toEqual({ requests: 0, events: 0 });
+    expect(received()).toHaveLength(103);
+    await Promise.all([b.close(), c.close()]);
+  }, 60_000);
+});
