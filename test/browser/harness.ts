@@ -77,3 +77,18 @@ export function staticFiles(files: Readonly<Record<string, { type: string; body:
 
 export const HTML = 'text/html; charset=utf-8';
 export const JS = 'text/javascript; charset=utf-8';
+
+/** Serves `bundle` at `/bundle.js` and `html` at every other path (a single-page app's routes). */
+export function startAppServer(html: string, bundle: string): Promise<Listener> {
+  const page: Handler = (_req, res) => {
+    res.writeHead(200, { 'Content-Type': HTML, 'Cache-Control': 'no-store' });
+    res.end(html);
+  };
+  return listen(staticFiles({ '/bundle.js': { type: JS, body: bundle } }, page));
+}
+
+/** Calls `window[global][fn](...args)` in the page (only JSON-serializable values cross). */
+export const driverCall =
+  <D>(page: import('playwright-core').Page, global: string) =>
+  <T>(fn: keyof D & string, ...args: unknown[]): Promise<T> =>
+    page.evaluate(({ g, name, list }) => (window as unknown as Record<string, Record<string, (...a: unknown[]) => unknown>>)[g]![name]!(...list), { g: global, name: fn, list: args }) as Promise<T>;

@@ -9,21 +9,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startServer, type CountlyTestServer } from '../../src/server/index.js';
 import type { HeatmapsDriver } from './fixtures/heatmaps-page.js';
-import { bundleFixture, FIXTURES, HAS_CHROMIUM, HTML, JS, launchChromium, listen, personUserAgent, staticFiles, type Listener } from './harness.js';
+import { bundleFixture, driverCall, FIXTURES, HAS_CHROMIUM, launchChromium, personUserAgent, startAppServer, type Listener } from './harness.js';
 
-async function startPageServer(html: string, bundle: string): Promise<Listener> {
-  const page = staticFiles({}, (_req, res) => {
-    res.writeHead(200, { 'Content-Type': HTML, 'Cache-Control': 'no-store' });
-    res.end(html);
-  });
-  return listen(staticFiles({ '/bundle.js': { type: JS, body: bundle } }, page));
-}
-
-type Call = <T>(name: keyof HeatmapsDriver, ...args: unknown[]) => Promise<T>;
-const callOf =
-  (page: Page): Call =>
-  <T>(name: keyof HeatmapsDriver, ...args: unknown[]) =>
-    page.evaluate(({ fn, list }) => (window as unknown as { heatmaps: Record<string, (...a: unknown[]) => unknown> }).heatmaps[fn]!(...list), { fn: name, list: args }) as Promise<T>;
+type Call = <T>(name: keyof HeatmapsDriver & string, ...args: unknown[]) => Promise<T>;
+const callOf = (page: Page): Call => driverCall<HeatmapsDriver>(page, 'heatmaps');
 
 describe.skipIf(!HAS_CHROMIUM)('heatmaps in headless Chromium', () => {
   let browser: Browser;
@@ -35,7 +24,7 @@ describe.skipIf(!HAS_CHROMIUM)('heatmaps in headless Chromium', () => {
   beforeAll(async () => {
     const [html, bundle, launched] = await Promise.all([readFile(`${FIXTURES}index.html`, 'utf8'), bundleFixture('heatmaps-page.ts'), launchChromium()]);
     browser = launched;
-    pages = await startPageServer(html, bundle);
+    pages = await startAppServer(html, bundle);
     userAgent = await personUserAgent(browser);
   }, 60_000);
   afterAll(async () => {

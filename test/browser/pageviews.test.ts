@@ -12,22 +12,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startServer, type CountlyTestServer } from '../../src/server/index.js';
 import type { PageViewsDriver } from './fixtures/pageviews-page.js';
-import { bundleFixture, FIXTURES, HAS_CHROMIUM, HTML, JS, launchChromium, listen, personUserAgent, staticFiles, type Listener } from './harness.js';
+import { bundleFixture, driverCall, FIXTURES, HAS_CHROMIUM, launchChromium, personUserAgent, startAppServer, type Listener } from './harness.js';
 
-/** Serves the bundle at `/bundle.js` and the page at every other path (a single-page app's routes). */
-async function startPageServer(html: string, bundle: string): Promise<Listener> {
-  const page = staticFiles({}, (_req, res) => {
-    res.writeHead(200, { 'Content-Type': HTML, 'Cache-Control': 'no-store' });
-    res.end(html);
-  });
-  return listen(staticFiles({ '/bundle.js': { type: JS, body: bundle } }, page));
-}
-
-type Call = <T>(name: keyof PageViewsDriver, ...args: unknown[]) => Promise<T>;
-const callOf =
-  (page: Page): Call =>
-  <T>(name: keyof PageViewsDriver, ...args: unknown[]) =>
-    page.evaluate(({ fn, list }) => (window as unknown as { pageviews: Record<string, (...a: unknown[]) => unknown> }).pageviews[fn]!(...list), { fn: name, list: args }) as Promise<T>;
+type Call = <T>(name: keyof PageViewsDriver & string, ...args: unknown[]) => Promise<T>;
+const callOf = (page: Page): Call => driverCall<PageViewsDriver>(page, 'pageviews');
 
 describe.skipIf(!HAS_CHROMIUM)('automatic page views in headless Chromium', () => {
   let browser: Browser;
@@ -43,7 +31,7 @@ describe.skipIf(!HAS_CHROMIUM)('automatic page views in headless Chromium', () =
       launchChromium(),
     ]);
     browser = launched;
-    pages = await startPageServer(html, bundle);
+    pages = await startAppServer(html, bundle);
     userAgent = await personUserAgent(browser);
   }, 60_000);
 
