@@ -67,29 +67,24 @@ export interface RunningView {
   page?: Segmentation;
 }
 
-/** A view stopped by going to the background (or a device-ID change), to start again. */
-export interface SuspendedView {
-  /** The ID of the view that ended on suspension (still accepted by `stopById` and the like). */
-  id: string;
-  originalId: string;
-  name: string;
-  autoStopped: boolean;
+/**
+ * A view stopped by going to the background (or a device-ID change), to start again: a running
+ * view without its timing. `id` is the ID of the view that ended on suspension (still accepted
+ * by `stopById` and the like).
+ */
+export interface SuspendedView extends Omit<RunningView, 'resumedAtMs' | 'elapsedMs'> {
   /** Paused when suspended, or by `pause` since: the view restarts paused. */
   paused: boolean;
-  startSegmentation: Segmentation;
   /** Start segmentation plus what `addSegmentation*` added while remembered: the restarted view's end segmentation. */
   segmentation: Segmentation;
-  page?: Segmentation;
 }
 
-export interface ViewContext {
-  platformName: string;
-  consent: ConsentState;
-  limits: Limits;
-  globalSegmentation: Segmentation;
-  restartManualViews: boolean;
-  trackOrientation: boolean;
-  previousNameRecording: boolean;
+/** The input's facts (options, consent, foreground, orientation, ID seed) and the machine's own state. */
+export interface ViewContext
+  extends Pick<
+    ViewInput,
+    'platformName' | 'consent' | 'limits' | 'globalSegmentation' | 'restartManualViews' | 'trackOrientation' | 'previousNameRecording' | 'foreground' | 'orientation' | 'idSeed'
+  > {
   /** Server settings `vt` and `tracking`. */
   viewTracking: boolean;
   tracking: boolean;
@@ -105,8 +100,6 @@ export interface ViewContext {
   firstView: boolean;
   /** The app is in the foreground (the lifecycle's last word: `app.visible` / `app.hidden`). */
   foreground: boolean;
-  orientation: Orientation | null;
-  idSeed: string;
   nextSeq: number;
   /** The latest moment the machine was told about: the stand-in for broadcasts without `at`. */
   lastAt: Instant | null;

@@ -72,15 +72,8 @@ export type Pending =
   | { kind: 'enroll' | 'exit' }
   | { kind: 'variants' | 'experiments' | 'enrollVariant'; token: string | null };
 
-export interface RemoteConfigContext {
-  values: RcStore;
-  consent: boolean;
-  sessionsConsent: boolean;
-  deviceId: string;
-  temporary: boolean;
-  automaticTriggers: boolean;
-  valueCaching: boolean;
-  enrollOnDownload: boolean;
+/** The input's facts (the store, consent, identity, options) and what the machine adds. */
+export interface RemoteConfigContext extends Omit<RemoteConfigInput, 'idChangedAtBoot'> {
   /** spec l. 3418-3426: in memory only. */
   variants: Record<string, string[]>;
   experiments: Record<string, ExperimentInfo>;
