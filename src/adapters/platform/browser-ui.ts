@@ -164,16 +164,21 @@ export function browserUi(doc?: Document, options: BrowserUiOptions = {}): Platf
     return iframe;
   }
 
+  /**
+   * One overlay: its lifecycle (teardown once, then `onClosed` once), built by `build` on the
+   * document's body. Nowhere to show it, or a page whose DOM throws: closed at once, no handle.
+   */
+  function overlay(onClosed: () => void, build: (h: { d: Document; body: HTMLElement; win: Window | null }, life: Life) => UiHandle): UiHandle | undefined {
+    const life = lifecycle(onClosed);
+    const h = host();
+    const handle = h ? safe<UiHandle | null>(() => build(h, life), null) : null;
+    if (handle === null) life.close();
+    return handle ?? undefined;
+  }
+
   return {
     showWidget(url, handlers) {
-      const life = lifecycle(() => handlers.onClosed());
-      const h = host();
-      if (!h) {
-        life.close();
-        return undefined;
-      }
-      const result = safe<UiHandle | null>(() => {
-        const { d, body, win } = h;
+      return overlay(() => handlers.onClosed(), ({ d, body, win }, life) => {
         const overlay = d.createElement('div');
         overlay.setAttribute('role', 'dialog');
         overlay.setAttribute('aria-modal', 'true');
@@ -205,20 +210,11 @@ export function browserUi(doc?: Document, options: BrowserUiOptions = {}): Platf
         whenLoaded(life, win, iframe, timeoutMs);
         safe(() => button.focus({ preventScroll: true }), undefined);
         return { close: () => life.close() };
-      }, null);
-      if (result === null) life.close();
-      return result ?? undefined;
+      });
     },
 
     showContent(url, placement, handlers) {
-      const life = lifecycle(() => handlers.onClosed());
-      const h = host();
-      if (!h) {
-        life.close();
-        return undefined;
-      }
-      const result = safe<UiHandle | null>(() => {
-        const { d, body, win } = h;
+      return overlay(() => handlers.onClosed(), ({ d, body, win }, life) => {
         const iframe = makeIframe(d, url, 'Content');
         iframe.setAttribute('data-chartly', 'content');
         setStyle(iframe, { position: 'fixed', 'z-index': TOP });
@@ -257,9 +253,7 @@ export function browserUi(doc?: Document, options: BrowserUiOptions = {}): Platf
             apply(rect);
           },
         };
-      }, null);
-      if (result === null) life.close();
-      return result ?? undefined;
+      });
     },
 
     openUrl(url) {
