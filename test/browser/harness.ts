@@ -5,11 +5,14 @@
  * and small static servers on 127.0.0.1.
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { startServer } from '../../src/server/index.js';
 
 export const CHROMIUM = process.env.CHARTLY_CHROMIUM ?? '/usr/bin/chromium';
 export const HAS_CHROMIUM = existsSync(CHROMIUM);
@@ -92,3 +95,54 @@ export const driverCall =
   <D>(page: import('playwright-core').Page, global: string) =>
   <T>(fn: keyof D & string, ...args: unknown[]): Promise<T> =>
     page.evaluate(({ g, name, list }) => (window as unknown as Record<string, Record<string, (...a: unknown[]) => unknown>>)[g]![name]!(...list), { g: global, name: fn, list: args }) as Promise<T>;
+
+/**
+ * The life of a suite that loads one fixture page: Chromium and the app server for the file,
+ * a fresh Countly server per test, and the browser contexts a test opens closed after it.
+ * Call inside the suite's `describe`.
+ */
+export function useAppSuite(fixture: string): {
+  readonly pages: Listener;
+  readonly server: import('../../src/server/index.js').CountlyTestServer;
+  /** A fresh profile (its own IndexedDB) with a person's user agent, closed after the test. */
+  newContext(options?: import('playwright-core').BrowserContextOptions): Promise<import('playwright-core').BrowserContext>;
+} {
+  let browser: Browser | undefined;
+  let pages: Listener | undefined;
+  let userAgent = '';
+  let server: import('../../src/server/index.js').CountlyTestServer | undefined;
+  const contexts: Array<import('playwright-core').BrowserContext> = [];
+  beforeAll(async () => {
+    const [html, bundle, launched] = await Promise.all([readFile(`${FIXTURES}index.html`, 'utf8'), bundleFixture(fixture), launchChromium()]);
+    browser = launched;
+    pages = await startAppServer(html, bundle);
+    userAgent = await personUserAgent(browser);
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await pages?.close();
+  });
+  beforeEach(async () => {
+    server = await startServer();
+  });
+  afterEach(async () => {
+    for (const c of contexts.splice(0)) await c.close();
+    await server?.close();
+  });
+  return {
+    get pages() {
+      if (!pages) throw new Error('useAppSuite: no page server outside a test');
+      return pages;
+    },
+    get server() {
+      if (!server) throw new Error('useAppSuite: no server outside a test');
+      return server;
+    },
+    async newContext(options = {}) {
+      if (!browser) throw new Error('useAppSuite: no browser outside a test');
+      const context = await browser.newContext({ userAgent, ...options });
+      contexts.push(context);
+      return context;
+    },
+  };
+}

@@ -7,66 +7,36 @@
  * `history.back()` (popstate); an excluded path not recorded; each previous view ended with
  * a `dur`. A page whose `history.pushState` cannot be patched degrades with a warning.
  */
-import { readFile } from 'node:fs/promises';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startServer, type CountlyTestServer } from '../../src/server/index.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { PageViewsDriver } from './fixtures/pageviews-page.js';
-import { bundleFixture, driverCall, FIXTURES, HAS_CHROMIUM, launchChromium, personUserAgent, startAppServer, type Listener } from './harness.js';
+import { driverCall, HAS_CHROMIUM, useAppSuite } from './harness.js';
 
 type Call = <T>(name: keyof PageViewsDriver & string, ...args: unknown[]) => Promise<T>;
 const callOf = (page: Page): Call => driverCall<PageViewsDriver>(page, 'pageviews');
 
 describe.skipIf(!HAS_CHROMIUM)('automatic page views in headless Chromium', () => {
-  let browser: Browser;
-  let pages: Listener;
-  let userAgent: string;
-  let server: CountlyTestServer;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    const [html, bundle, launched] = await Promise.all([
-      readFile(`${FIXTURES}index.html`, 'utf8'),
-      bundleFixture('pageviews-page.ts'),
-      launchChromium(),
-    ]);
-    browser = launched;
-    pages = await startAppServer(html, bundle);
-    userAgent = await personUserAgent(browser);
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await pages?.close();
-  });
-  beforeEach(async () => {
-    server = await startServer();
-  });
-  afterEach(async () => {
-    for (const c of contexts.splice(0)) await c.close();
-    await server.close();
-  });
+  const suite = useAppSuite('pageviews-page.ts');
 
   async function open(path: string, before?: () => void): Promise<{ page: Page; call: Call; errors: string[] }> {
-    const context = await browser.newContext({ userAgent });
-    contexts.push(context);
+    const context = await suite.newContext();
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     if (before) await page.addInitScript(before);
-    await page.goto(`${pages.origin}${path}`);
+    await page.goto(`${suite.pages.origin}${path}`);
     await page.waitForFunction(() => 'pageviews' in window);
     return { page, call: callOf(page), errors };
   }
 
   const nameOf = (e: Record<string, unknown>): string => String((e.segmentation as Record<string, unknown> | undefined)?.name);
-  const views = () => server.events().filter((e) => e.key === '[CLY]_view');
+  const views = () => suite.server.events().filter((e) => e.key === '[CLY]_view');
   const story = (origin: string) =>
     views().map((e) => `${e.dur === undefined ? 'start' : 'end'} ${nameOf(e).replace(origin, '')}`);
 
   it('records the page at load, after pushState, a hash change and history.back(); skips exclusions; ends each previous view with dur', async () => {
     const { page, call, errors } = await open('/');
-    await call('start', server.url, 'pv-app', { exclusions: ['/private'] });
+    await call('start', suite.server.url, 'pv-app', { exclusions: ['/private'] });
     await page.evaluate(() => history.pushState({}, '', '/products'));
     await page.evaluate(() => {
       location.hash = 'reviews';
@@ -76,7 +46,7 @@ describe.skipIf(!HAS_CHROMIUM)('automatic page views in headless Chromium', () =
     await page.waitForFunction(() => location.hash === '');
     await page.evaluate(() => history.pushState({}, '', '/private/settings'));
     await call('flush');
-    const o = pages.origin;
+    const o = suite.pages.origin;
     expect(story(o)).toEqual(['start /', 'end /', 'start /products', 'end /products', 'start /products#reviews', 'end /products#reviews', 'start /products']);
     const [first] = views();
     expect(first?.segmentation).toMatchObject({ name: `${o}/`, visit: '1', segment: 'Web', view: `${o}/`, domain: '127.0.0.1', start: '1' });
@@ -88,11 +58,11 @@ describe.skipIf(!HAS_CHROMIUM)('automatic page views in headless Chromium', () =
 
   it('shortNames: views named by the path', async () => {
     const { page, call } = await open('/home?utm=1');
-    await call('start', server.url, 'pv-app', { shortNames: true });
+    await call('start', suite.server.url, 'pv-app', { shortNames: true });
     await page.evaluate(() => history.replaceState({}, '', '/home?utm=2'));
     await page.evaluate(() => history.pushState({}, '', '/docs'));
     await call('flush');
-    expect(story(pages.origin)).toEqual(['start /home', 'end /home', 'start /docs']);
+    expect(story(suite.pages.origin)).toEqual(['start /home', 'end /home', 'start /docs']);
     await call('shutdown');
   });
 
@@ -101,14 +71,14 @@ describe.skipIf(!HAS_CHROMIUM)('automatic page views in headless Chromium', () =
       const original = history.pushState.bind(history);
       Object.defineProperty(history, 'pushState', { value: original, writable: false, configurable: false });
     });
-    await call('start', server.url, 'pv-app', {});
+    await call('start', suite.server.url, 'pv-app', {});
     await page.evaluate(() => history.pushState({}, '', '/unseen'));
     await page.evaluate(() => {
       location.hash = 'seen';
     });
     await page.waitForFunction(() => location.hash === '#seen');
     await call('flush');
-    expect(story(pages.origin)).toEqual(['start /', 'end /', 'start /unseen#seen']);
+    expect(story(suite.pages.origin)).toEqual(['start /', 'end /', 'start /unseen#seen']);
     const logs = await call<Array<{ level: string; message: string }>>('logs');
     expect(logs.some((l) => l.level === 'warning' && l.message.includes('history.pushState cannot be watched'))).toBe(true);
     expect(errors).toEqual([]);
