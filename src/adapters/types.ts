@@ -127,6 +127,16 @@ export type TransportResult =
 
 export interface Transport {
   send(request: TransportRequest): Promise<TransportResult>;
+  /**
+   * The page is going away (`Platform.onExit`): hands `requests`, in queue order, to the
+   * platform to deliver after the page is gone (browser: `fetch` with `keepalive` within its
+   * 64 KiB budget, else `navigator.sendBeacon`). Synchronous: no task runs after it. Returns
+   * how many of them, from the first, the platform accepted; the SDK counts those as sent and
+   * removes them from the queue, so the next visit does not send them again. A request that
+   * is already in flight from `send` and outlives the page (a keepalive fetch) is accepted
+   * without a second send. Optional: without it, what is queued waits for the next visit.
+   */
+  sendOnExit?(requests: readonly TransportRequest[]): number;
 }
 
 export type TimerHandle = unknown;
@@ -265,5 +275,12 @@ export interface Platform {
    * reported when the page goes away (page hide), so the scroll depth can be flushed.
    */
   onInteraction?(kinds: InteractionKinds, listener: (event: InteractionEvent) => void): () => void;
+  /**
+   * Subscribes to the app going away for good or for a while (browser: `pagehide` — a
+   * navigation, a reload, a closed tab, the back/forward cache). Called after the lifecycle
+   * hook reported `background` for the same moment; the SDK then hands what is queued to
+   * `Transport.sendOnExit` synchronously. Returns the unsubscribe function.
+   */
+  onExit?(listener: () => void): () => void;
   readonly ui?: PlatformUi;
 }

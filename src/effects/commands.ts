@@ -63,7 +63,12 @@ export type TransportCommand =
   /** Remove a delivered request from the queue. */
   | { type: 'requests.remove'; seq: number }
   /** Move a request the server will never accept out of the queue into the dead-letter store. */
-  | { type: 'requests.deadLetter'; seq: number; reason: string };
+  | { type: 'requests.deadLetter'; seq: number; reason: string }
+  /**
+   * The page is going away: hand the queue, head first, to `Transport.sendOnExit` now
+   * (synchronously) and remove what it accepted, so the next visit does not send it again.
+   */
+  | { type: 'requests.handOff' };
 
 /** Download the SDK behavior settings (`/o/sdk?method=sc`), directly, not through the queue. */
 export interface SettingsFetchCommand {
@@ -168,6 +173,11 @@ export type Broadcast =
   | { type: 'journey.triggered'; key: string; at: Instant }
   /** The SDK logged errors or warnings since the last such broadcast (the health check counts them: spec: Health Checks). */
   | { type: 'log.problems'; errors: number; warnings: number }
+  /**
+   * The page is going away (`Platform.onExit`, browser `pagehide`), after `app.hidden` for the
+   * same moment: the request processor hands the queue to the transport to outlive the page.
+   */
+  | { type: 'app.exiting'; at: Instant }
   /** `shutdown()` began: the last moment to persist (the health check saves its counters, spec: Health Checks > saveState). */
   | { type: 'sdk.stopping'; at?: Instant }
   | { type: 'sending.release'; reason: 'temporary-id' | 'offline' };

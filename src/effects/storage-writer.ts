@@ -59,15 +59,26 @@ export function squash(ops: readonly StorageOp[]): StorageOp[] {
   return out.filter((op): op is StorageOp => op !== null);
 }
 
+/** A group handed to the storage and not yet settled. */
+interface Started {
+  readonly batch: StorageOp[];
+  /** Every push up to this ticket is in this group or an earlier one. */
+  readonly covers: number;
+  readonly done: Promise<unknown>;
+}
+
 /**
  * Writes storage operations in order, grouping whatever arrives while a write is in flight
  * into the next one. Nothing is held back: a write starts as soon as the previous one is
  * durable (or at the next microtask when idle, so one synchronous burst of calls becomes one
- * write). Operations pushed before the storage is open wait for `attach`.
+ * write), or at once beside it when the app is going away (`urgent`). Operations pushed
+ * before the storage is open wait for `attach`.
  */
 export class StorageWriter {
   private handle: StorageHandle | null = null;
   private pending: StorageOp[] = [];
+  /** Groups handed to the storage, oldest first; they settle in this order. */
+  private started: Started[] = [];
   private writing = false;
   private scheduled = false;
   private waiters: Array<() => void> = [];
@@ -130,6 +141,22 @@ export class StorageWriter {
     return done;
   }
 
+  /**
+   * The app is going away and may run no task again: what is pending goes to the storage now,
+   * without waiting for the write in flight (storage runs writes in the order they started,
+   * IndexedDB transactions in creation order). Called after the last push of that moment.
+   */
+  urgent(): void {
+    if (!this.handle || this.pending.length === 0) return;
+    if (!this.writing) {
+      // The loop's first group is handed over before its first await: synchronously.
+      this.scheduled = false;
+      void this.flush();
+      return;
+    }
+    this.begin(this.handle);
+  }
+
   private schedule(): void {
     if (this.scheduled || this.writing || !this.handle || this.pending.length === 0) return;
     this.scheduled = true;
@@ -139,31 +166,45 @@ export class StorageWriter {
     });
   }
 
+  /** Hands the pending operations, squashed, to the storage as the newest group. */
+  private begin(handle: StorageHandle): void {
+    const batch = squash(this.pending);
+    const covers = this.ticket;
+    this.pending = [];
+    let done: Promise<unknown>;
+    try {
+      done = batch.length === 0 ? Promise.resolve() : handle.write(batch);
+    } catch (error) {
+      done = Promise.reject(error); // an adapter that throws instead of rejecting
+    }
+    done.catch(() => undefined); // settled in order by flush()
+    this.started.push({ batch, covers, done });
+  }
+
   private async flush(): Promise<void> {
     const handle = this.handle;
     if (this.writing || !handle || this.pending.length === 0) return;
     this.writing = true;
-    while (this.pending.length > 0) {
-      const batch = squash(this.pending);
-      // Every push so far is in this group (or in one written before it).
-      const covers = this.ticket;
-      this.pending = [];
-      if (batch.length === 0) {
-        this.landed(covers);
-        continue;
-      }
+    while (this.started.length > 0 || this.pending.length > 0) {
+      if (this.started.length === 0) this.begin(handle);
+      const group = this.started[0] as Started;
       try {
-        await handle.write(batch);
-        this.opsWritten += batch.length;
-        this.landed(covers);
+        await group.done;
+        this.started.shift();
+        this.opsWritten += group.batch.length;
+        this.landed(group.covers);
       } catch (error) {
         // Never write a later group over one that did not land: the disk must always hold a
         // prefix of what was accepted (else a restart could, e.g., find events whose request
         // is gone and send them twice). The group goes back in front and is tried again with
         // the next write; meanwhile the data lives on in the in-memory mirrors and is sent.
-        this.pending = [...batch, ...this.pending];
+        // A group started beside it (`urgent`) is replayed after it: each operation sets the
+        // state of its key, so replaying in order ends in the same state.
+        const failed = this.started.splice(0);
+        await Promise.allSettled(failed.map((g) => g.done));
+        this.pending = [...failed.flatMap((g) => g.batch), ...this.pending];
         this.failures += 1;
-        this.log.error('Storage', `write, failed to persist ${batch.length} operations (kept, tried again with the next write): ${String(error)}`);
+        this.log.error('Storage', `write, failed to persist ${group.batch.length} operations (kept, tried again with the next write): ${String(error)}`);
         const waiting = this.durabilityWaiters;
         this.durabilityWaiters = [];
         for (const w of waiting) w.resolve(false);

@@ -204,6 +204,29 @@ const FORM_URLENCODED = 'application/x-www-form-urlencoded';
  * Rejects only when Web Crypto is missing and a salt is set.
  */
 export async function buildHttpRequest(input: HttpRequestInput): Promise<TransportRequest> {
+  const payload = payloadOf(input);
+  const signed = input.salt !== undefined && input.salt !== '' ? `${payload.text}&${CHECKSUM_PARAM}=${await sha256Hex(payload.text + input.salt)}` : payload.text;
+  return assemble(input, payload, signed);
+}
+
+/**
+ * `buildHttpRequest` without waiting: for the moment a page goes away, when no task will run
+ * again. `null` when the request needs a checksum (Web Crypto only hashes asynchronously).
+ */
+export function buildHttpRequestNow(input: HttpRequestInput): TransportRequest | null {
+  if (input.salt !== undefined && input.salt !== '') return null;
+  const payload = payloadOf(input);
+  return assemble(input, payload, payload.text);
+}
+
+interface Payload {
+  readonly text: string;
+  readonly endpoint: string;
+  readonly crash: boolean;
+}
+
+/** The stored request's params for the wire, `rr` appended, and where it goes. */
+function payloadOf(input: HttpRequestInput): Payload {
   let endpoint = DEFAULT_ENDPOINT;
   let crash = false;
   const kept: string[] = [];
@@ -222,21 +245,20 @@ export async function buildHttpRequest(input: HttpRequestInput): Promise<Transpo
   }
   const remaining = Number.isFinite(input.remaining) ? Math.max(0, Math.floor(input.remaining)) : 0;
   kept.push(encodeParams([[REMAINING_PARAM, String(remaining)]]));
-  let payload = kept.join('&');
-  if (input.salt !== undefined && input.salt !== '') {
-    payload += `&${CHECKSUM_PARAM}=${await sha256Hex(payload + input.salt)}`;
-  }
+  return { text: kept.join('&'), endpoint, crash };
+}
 
-  const post = input.httpPostForced || crash || payload.length >= GET_MAX_LENGTH;
+function assemble(input: HttpRequestInput, payload: Payload, text: string): TransportRequest {
+  const post = input.httpPostForced || payload.crash || text.length >= GET_MAX_LENGTH;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(input.customHeaders)) {
     // A custom Content-Type would break the urlencoded body (and mean nothing on a GET).
     if (name.toLowerCase() !== CONTENT_TYPE.toLowerCase()) setOwn(headers, name, value);
   }
-  const url = input.baseUrl.replace(/\/+$/, '') + endpoint;
+  const url = input.baseUrl.replace(/\/+$/, '') + payload.endpoint;
   if (post) {
     headers[CONTENT_TYPE] = FORM_URLENCODED;
-    return { method: 'POST', url, headers, body: payload, timeoutMs: input.timeoutMs };
+    return { method: 'POST', url, headers, body: text, timeoutMs: input.timeoutMs };
   }
-  return { method: 'GET', url: `${url}?${payload}`, headers, timeoutMs: input.timeoutMs };
+  return { method: 'GET', url: `${url}?${text}`, headers, timeoutMs: input.timeoutMs };
 }

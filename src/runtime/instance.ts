@@ -210,6 +210,11 @@ export class CountlyInstance {
       ...watchPlatform(this.platform, this.log, {
         lifecycle: (state) => this.actors.get('lifecycle')?.send({ type: state === 'foreground' ? 'lifecycle.foreground' : 'lifecycle.background', at: this.stamp() }),
         orientation: (mode) => this.actors.get('views')?.send({ type: 'orientation.changed', mode, at: this.stamp() }),
+        // Synchronous to the end: the page may run no task after this one.
+        exit: () => {
+          this.deliver({ type: 'app.exiting', at: this.stamp() });
+          this.writer.urgent();
+        },
       }),
     );
     for (const call of this.pending.splice(0)) {

@@ -8,6 +8,8 @@ import { errorText, type Logger } from '../log.js';
 export interface PlatformListeners {
   lifecycle(state: 'foreground' | 'background'): void;
   orientation(mode: Orientation): void;
+  /** The app is going away (`Platform.onExit`). */
+  exit(): void;
 }
 
 /** Returns the cleanups to run at shutdown. */
@@ -30,6 +32,12 @@ export function watchPlatform(platform: Platform, log: Logger, on: PlatformListe
   if (platform.onLifecycle) {
     const onLifecycle = platform.onLifecycle.bind(platform);
     watch('onLifecycle', () => onLifecycle((state) => on.lifecycle(state)));
+  }
+  if (platform.onExit) {
+    // After onLifecycle: a platform that reports both for one moment (browser `pagehide`)
+    // runs its listeners in subscription order, so `app.hidden` comes first.
+    const onExit = platform.onExit.bind(platform);
+    watch('onExit', () => onExit(() => on.exit()));
   }
   if (platform.onOrientation) {
     const onOrientation = platform.onOrientation.bind(platform);

@@ -58,6 +58,39 @@ describe('platforms', () => {
     expect(listeners.visibilitychange).toBeUndefined();
   });
 
+  it('browser platform: pagehide reports background once, then the exit, in one listener; pageshow brings it back', () => {
+    const docListeners: Record<string, () => void> = {};
+    const winListeners: Record<string, Array<() => void>> = {};
+    const doc = {
+      visibilityState: 'visible',
+      addEventListener: (t: string, f: () => void) => (docListeners[t] = f),
+      removeEventListener: (t: string) => delete docListeners[t],
+    };
+    vi.stubGlobal('document', doc);
+    vi.stubGlobal('addEventListener', (t: string, f: () => void) => (winListeners[t] ??= []).push(f));
+    vi.stubGlobal('removeEventListener', (t: string, f: () => void) => (winListeners[t] = (winListeners[t] ?? []).filter((g) => g !== f)));
+    const p = browserPlatform();
+    const seen: string[] = [];
+    // Subscribed in the runtime's order: lifecycle first, then exit.
+    const offLifecycle = p.onLifecycle!((s) => seen.push(s));
+    const offExit = p.onExit!(() => seen.push('exit'));
+    expect(winListeners.pagehide).toHaveLength(1);
+    winListeners.pagehide!.forEach((f) => f());
+    // The browser then says hidden too: heard once only.
+    doc.visibilityState = 'hidden';
+    docListeners.visibilitychange!();
+    expect(seen).toEqual(['background', 'exit']);
+    // Back from the back/forward cache.
+    doc.visibilityState = 'visible';
+    winListeners.pageshow!.forEach((f) => f());
+    expect(seen).toEqual(['background', 'exit', 'foreground']);
+    offExit();
+    expect(winListeners.pagehide).toHaveLength(1);
+    offLifecycle();
+    expect(winListeners.pagehide).toHaveLength(0);
+    expect(winListeners.pageshow).toHaveLength(0);
+  });
+
   it('browser platform detects bots and mobile devices and tolerates missing globals', () => {
     vi.stubGlobal('navigator', { userAgent: 'Mozilla/5.0 (compatible; Googlebot/2.1)' });
     expect(browserPlatform().isBot?.()).toBe(true);

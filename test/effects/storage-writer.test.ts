@@ -111,6 +111,73 @@ describe('StorageWriter', () => {
     ]);
   });
 
+  it('urgent: what is pending goes to the storage now, beside the write in flight, and is durable once both land', async () => {
+    const h = recordingHandle();
+    const w = new StorageWriter(createLogger({ console: false }));
+    w.attach(h.handle);
+    h.hold();
+    w.push([set('a')]);
+    await Promise.resolve();
+    const ticket = w.push([set('b')]);
+    w.urgent();
+    // Handed over synchronously, without waiting for the first write.
+    expect(h.writes).toEqual([[set('a')], [set('b')]]);
+    const durable = w.whenDurable(ticket);
+    h.release();
+    await expect(durable).resolves.toBe(true);
+    await w.drain();
+    expect(h.writes).toHaveLength(2);
+  });
+
+  it('urgent when idle writes synchronously; with nothing pending it does nothing', () => {
+    const h = recordingHandle();
+    const w = new StorageWriter(createLogger({ console: false }));
+    w.urgent();
+    w.attach(h.handle);
+    w.push([set('a')]);
+    w.urgent();
+    expect(h.writes).toEqual([[set('a')]]);
+  });
+
+  it('urgent: when the write in flight fails, the group started beside it is replayed after it, in order', async () => {
+    let fail = true;
+    const writes: StorageOp[][] = [];
+    const state = new NamespaceState();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const handle: StorageHandle = {
+      read: async () => ({ kv: {}, queues: { requests: [], events: [] }, corrupt: 0 }),
+      write: async (ops) => {
+        writes.push([...ops]);
+        const failing = fail;
+        fail = false;
+        if (failing) {
+          await gate;
+          throw new Error('disk full');
+        }
+        for (const op of ops) state.apply(op);
+      },
+      close: async () => undefined,
+    };
+    const w = new StorageWriter(createLogger({ console: false }));
+    w.attach(handle);
+    const append = { op: 'append', queue: 'requests', seq: 1, data: 'r1' } as const;
+    const remove = { op: 'remove', queue: 'requests', seqs: [1] } as const;
+    w.push([append]);
+    await Promise.resolve();
+    w.push([remove]);
+    w.urgent();
+    release();
+    await w.drain();
+    await w.drain();
+    // The replay ends where the accepted order ends: appended, then removed.
+    // The failed group and the one beside it, replayed together (squashed: the append is
+    // removed in the same group, so only the removal is written).
+    expect(writes).toEqual([[append], [remove], [remove]]);
+    expect(state.queues.get('requests')?.size ?? 0).toBe(0);
+    expect(w.failures).toBe(1);
+  });
+
   it('drain resolves at once when idle', async () => {
     const w = new StorageWriter(createLogger({ console: false }));
     await expect(w.drain()).resolves.toBeUndefined();

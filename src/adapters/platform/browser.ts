@@ -1,4 +1,4 @@
-import type { Orientation, Platform } from '../types.js';
+import type { LifecycleState, Orientation, Platform } from '../types.js';
 import { onNavigation, readLocation } from './browser-navigation.js';
 import { onInteraction } from './browser-interactions.js';
 import { browserUi } from './browser-ui.js';
@@ -48,6 +48,7 @@ function currentOrientation(): Orientation | undefined {
  * Globals are read when a method is called, never at import.
  */
 export function browserPlatform(): Platform {
+  const exits = pageHide();
   return {
     name: 'Web',
     metrics() {
@@ -76,9 +77,28 @@ export function browserPlatform(): Platform {
     onLifecycle(listener) {
       const doc = g().document;
       if (!doc) return () => undefined;
-      const onChange = (): void => listener(doc.visibilityState === 'hidden' ? 'background' : 'foreground');
+      // One story per page: `visibilitychange` and `pagehide` both say "background" when a
+      // page is closed or left; the listener hears it once. `pageshow` brings a page back
+      // from the back/forward cache.
+      let last: LifecycleState = doc.visibilityState === 'hidden' ? 'background' : 'foreground';
+      const report = (state: LifecycleState): void => {
+        if (state === last) return;
+        last = state;
+        listener(state);
+      };
+      const onChange = (): void => report(doc.visibilityState === 'hidden' ? 'background' : 'foreground');
       doc.addEventListener('visibilitychange', onChange);
-      return () => doc.removeEventListener('visibilitychange', onChange);
+      const stopHide = exits.add(() => report('background'), 'lifecycle');
+      const w = g();
+      w.addEventListener?.('pageshow', onChange);
+      return () => {
+        doc.removeEventListener('visibilitychange', onChange);
+        w.removeEventListener?.('pageshow', onChange);
+        stopHide();
+      };
+    },
+    onExit(listener) {
+      return exits.add(listener, 'exit');
     },
     onOrientation(listener) {
       const w = g();
@@ -132,5 +152,37 @@ export function browserPlatform(): Platform {
     },
     // Feedback widgets and content as iframe overlays (docs/adapters.md "The browser UI").
     ui: browserUi(),
+  };
+}
+
+/**
+ * One `pagehide` listener for a platform object: its lifecycle listeners hear it before its
+ * exit listeners, in the same task, so the SDK ends the session and packs the events before it
+ * hands the queue over (the microtask checkpoint after each DOM listener would split them).
+ */
+function pageHide(): { add(listener: () => void, kind: 'lifecycle' | 'exit'): () => void } {
+  const listeners = { lifecycle: new Set<() => void>(), exit: new Set<() => void>() };
+  const onHide = (): void => {
+    for (const l of [...listeners.lifecycle, ...listeners.exit]) {
+      try {
+        l();
+      } catch {
+        // one listener's failure must not keep the next from running
+      }
+    }
+  };
+  const size = (): number => listeners.lifecycle.size + listeners.exit.size;
+  return {
+    add(listener, kind) {
+      const w = g();
+      if (!w.addEventListener || !w.removeEventListener) return () => undefined;
+      if (size() === 0) w.addEventListener('pagehide', onHide);
+      const own = (): void => listener();
+      listeners[kind].add(own);
+      return () => {
+        if (!listeners[kind].delete(own)) return;
+        if (size() === 0) w.removeEventListener?.('pagehide', onHide);
+      };
+    },
   };
 }

@@ -185,6 +185,13 @@ export function indexedDbStorage(dbName = 'chartly', factory?: IDBFactory): Stor
           }
           throw error;
         }
+        // Every request is issued: commit now rather than when the page next returns to its
+        // event loop, which a page going away (pagehide) may never do.
+        try {
+          tx.commit();
+        } catch {
+          // older engines without commit(), or already committing: auto-commit does it
+        }
         await Promise.all(requests);
       };
 

@@ -1,11 +1,18 @@
-import { catchError, concat, defer, filter, from, mergeMap, of, type Observable } from 'rxjs';
-import { buildHttpRequest, requestAgeHours, storedRoute } from '../../protocol/request.js';
+import { catchError, concat, defer, EMPTY, filter, from, mergeMap, of, type Observable } from 'rxjs';
+import { buildHttpRequest, buildHttpRequestNow, requestAgeHours, storedRoute } from '../../protocol/request.js';
+import type { TransportRequest } from '../../adapters/types.js';
 import type { Command, TransportCommand } from '../../effects/commands.js';
 import type { Effect, EffectDeps, SdkEvent } from '../../effects/deps.js';
 import { blocks } from '../../domain/holds.js';
 
 const isTransportCommand = (c: Command): c is TransportCommand =>
-  c.type === 'transport.sendHead' || c.type === 'requests.remove' || c.type === 'requests.deadLetter';
+  c.type === 'transport.sendHead' || c.type === 'requests.remove' || c.type === 'requests.deadLetter' || c.type === 'requests.handOff';
+
+/** The head being sent and the request built for it (one send at a time). */
+interface InFlight {
+  seq: number;
+  request: TransportRequest;
+}
 
 /** Drops heads older than the drop age (spec: Request Drop by Age). */
 function dropStaleHeads(deps: EffectDeps, hours: number): number {
@@ -21,13 +28,13 @@ function dropStaleHeads(deps: EffectDeps, hours: number): number {
   return dropped;
 }
 
-function sendHead(deps: EffectDeps, dropAgeHours: number): Observable<SdkEvent> {
+function sendHead(deps: EffectDeps, dropAgeHours: number, track: (sent: InFlight | null) => void): Observable<SdkEvent> {
   const dropped = dropStaleHeads(deps, dropAgeHours);
   const head = deps.queue.peek();
   const queueLength = deps.queue.length;
   const changed: SdkEvent[] = dropped > 0 ? [{ type: 'queue.changed', requests: queueLength, events: deps.eventStore.size }] : [];
   if (!head) return from([...changed, { type: 'transport.idle' as const, queueLength }]);
-  if (!deps.queue.isDurable(head.seq)) return concat(from(changed), afterDurable(deps, dropAgeHours, head.seq, head.createdAt));
+  if (!deps.queue.isDurable(head.seq)) return concat(from(changed), afterDurable(deps, dropAgeHours, head.seq, head.createdAt, track));
   const started = deps.clock.now();
   const attempt = async (): Promise<SdkEvent> => {
     const request = await buildHttpRequest({
@@ -45,7 +52,8 @@ function sendHead(deps: EffectDeps, dropAgeHours: number): Observable<SdkEvent> 
       return { type: 'transport.failed', withheld: true, reason: 'withheld', seq: head.seq, elapsedMs: 0, createdAt: head.createdAt, completedAt: now, queueLength };
     }
     deps.log.debug('Network', `send, ${request.method} ${request.url} (${queueLength} queued)`);
-    const result = await deps.transport.send(request);
+    track({ seq: head.seq, request });
+    const result = await deps.transport.send(request).finally(() => track(null));
     const completedAt = deps.clock.now();
     const base = { seq: head.seq, elapsedMs: result.elapsedMs, createdAt: head.createdAt, completedAt, queueLength };
     if (result.kind === 'response') {
@@ -77,14 +85,14 @@ function sendHead(deps: EffectDeps, dropAgeHours: number): Observable<SdkEvent> 
  * the next one); the processor stays in `sending`, so a running flush covers it. A write the
  * storage refuses fails the send (cool-down; the retry asks the writer to try again).
  */
-function afterDurable(deps: EffectDeps, dropAgeHours: number, seq: number, createdAt: number): Observable<SdkEvent> {
+function afterDurable(deps: EffectDeps, dropAgeHours: number, seq: number, createdAt: number, track: (sent: InFlight | null) => void): Observable<SdkEvent> {
   const through = deps.queue.lastSeq;
   const started = deps.clock.now();
   return defer(() => from(deps.writer.whenDurable())).pipe(
     mergeMap((durable): Observable<SdkEvent> => {
       if (durable) {
         deps.queue.markDurableThrough(through);
-        return sendHead(deps, dropAgeHours);
+        return sendHead(deps, dropAgeHours, track);
       }
       const reason = 'not sent: the storage refused the write that holds it';
       deps.log.debug('Network', `send, request [${seq}] ${reason}`);
@@ -103,9 +111,67 @@ function deadLetter(deps: EffectDeps, seq: number, reason: string): SdkEvent {
   return { type: 'queue.changed', requests: deps.queue.length, events: deps.eventStore.size };
 }
 
+/** At most this many requests are offered at page exit: the browser's budgets end far sooner. */
+const EXIT_OFFER_MAX = 100;
+
+/**
+ * The page is going away: the queue, head first, goes to `Transport.sendOnExit` now, built
+ * without waiting (no task runs after this). What the transport accepted leaves the queue, in
+ * memory and in storage, so the next visit never sends it again; the rest stays queued. The
+ * request in flight is offered as the very object `send` got, so the transport can tell it
+ * already outlives the page. With a salt nothing is offered: the checksum needs Web Crypto,
+ * which only answers in a later task.
+ */
+function handOff(deps: EffectDeps, inFlight: InFlight | null): Observable<SdkEvent> {
+  const sendOnExit = deps.transport.sendOnExit;
+  if (typeof sendOnExit !== 'function' || deps.queue.length === 0) return EMPTY;
+  const entries = deps.queue.toArray().slice(0, EXIT_OFFER_MAX);
+  const requests: TransportRequest[] = [];
+  for (const [i, entry] of entries.entries()) {
+    if (inFlight?.seq === entry.seq) {
+      requests.push(inFlight.request);
+      continue;
+    }
+    const request = buildHttpRequestNow({
+      baseUrl: deps.serverUrl(),
+      stored: entry.data,
+      remaining: deps.queue.length - 1 - i,
+      salt: deps.config.salt,
+      httpPostForced: deps.config.httpPostForced,
+      customHeaders: deps.config.customHeaders,
+      timeoutMs: deps.config.requestTimeoutMs,
+    });
+    if (!request) break;
+    requests.push(request);
+  }
+  if (requests.length === 0) {
+    deps.log.debug('Network', 'exit, the queue stays for the next visit: requests with a checksum cannot be built without waiting');
+    return EMPTY;
+  }
+  let accepted = 0;
+  try {
+    const n = sendOnExit.call(deps.transport, requests);
+    accepted = Number.isInteger(n) ? Math.min(Math.max(n, 0), requests.length) : 0;
+  } catch (error) {
+    deps.log.error('Network', `exit, the transport's sendOnExit failed (the queue stays for the next visit): ${String(error)}`);
+    return EMPTY;
+  }
+  if (accepted === 0) {
+    deps.log.debug('Network', 'exit, the transport accepted nothing; the queue stays for the next visit');
+    return EMPTY;
+  }
+  for (const entry of entries.slice(0, accepted)) deps.writer.push(deps.queue.remove(entry.seq));
+  deps.log.info('Network', `exit, handed ${accepted} request(s) to the browser to deliver after the page is gone; ${deps.queue.length} stay queued`);
+  return of({ type: 'queue.changed', requests: deps.queue.length, events: deps.eventStore.size });
+}
+
 /** The request processor's I/O: send the head of the queue, remove delivered requests, move refused ones aside. */
-export const transportEffect: Effect = (cmd$, deps) =>
-  cmd$.pipe(
+export const transportEffect: Effect = (cmd$, deps) => {
+  let inFlight: InFlight | null = null;
+  const track = (sent: InFlight | null): void => {
+    inFlight = sent;
+  };
+  return cmd$.pipe(
     filter(isTransportCommand),
     mergeMap((c): Observable<SdkEvent> => {
       if (c.type === 'requests.remove') {
@@ -113,6 +179,8 @@ export const transportEffect: Effect = (cmd$, deps) =>
         return of({ type: 'queue.changed', requests: deps.queue.length, events: deps.eventStore.size });
       }
       if (c.type === 'requests.deadLetter') return of(deadLetter(deps, c.seq, c.reason));
-      return sendHead(deps, c.dropAgeHours);
+      if (c.type === 'requests.handOff') return handOff(deps, inFlight);
+      return sendHead(deps, c.dropAgeHours, track);
     }),
   );
+};

@@ -36,7 +36,7 @@ export type RequestProcessorEvent =
   | Succeeded
   | Failed
   | Idle
-  | Extract<Broadcast, { type: 'sending.hold' | 'sending.release' | 'backoff.started' | 'backoff.ended' }>
+  | Extract<Broadcast, { type: 'sending.hold' | 'sending.release' | 'backoff.started' | 'backoff.ended' | 'app.exiting' }>
   | (Extract<Broadcast, { type: 'settings.updated' }> & { at?: unknown })
   | { type: 'processor.hold'; reason: Hold }
   | { type: 'processor.release'; reason: Hold }
@@ -45,7 +45,13 @@ export type RequestProcessorEvent =
 
 export type RequestProcessorCommand = Extract<
   Command,
-  { type: 'transport.sendHead' } | { type: 'requests.remove' } | { type: 'requests.deadLetter' } | { type: 'requests.setMaxSize' } | { type: 'log' } | { type: 'broadcast' }
+  | { type: 'transport.sendHead' }
+  | { type: 'requests.remove' }
+  | { type: 'requests.deadLetter' }
+  | { type: 'requests.handOff' }
+  | { type: 'requests.setMaxSize' }
+  | { type: 'log' }
+  | { type: 'broadcast' }
 >;
 
 /** The broadcasts the router must deliver to the request processor. */
@@ -55,6 +61,7 @@ export const requestProcessorListensTo: readonly Broadcast['type'][] = Object.fr
   'backoff.started',
   'backoff.ended',
   'settings.updated',
+  'app.exiting',
 ] as const);
 
 const holdOf = (e: RequestProcessorEvent): unknown =>
@@ -99,6 +106,12 @@ export const requestProcessorMachine = setup({
     wasWithheld: ({ event }) => event.type === 'transport.failed' && event.withheld === true,
     /** A flush that arrived during the failed send still wants its own attempt, at once. */
     flushWaiting: ({ context }) => !hardHeld(context) && context.flushes.some((f) => !f.armed),
+    /**
+     * The page is going away: the queue may leave with it unless a hard hold stops sending
+     * (as for a flush) or the last send failed (the server is unreachable: what is handed over
+     * counts as sent, so it would be lost; it waits for the next visit instead).
+     */
+    mayHandOff: ({ context }) => !hardHeld(context) && context.lastFailure === null,
   },
   actions: {
     recordQueueLength: assign(({ event }) => {
@@ -238,6 +251,15 @@ export const requestProcessorMachine = setup({
       for (const c of step.commands) enqueue.emit(c);
     }),
 
+    handOff: enqueueActions(({ enqueue }) => {
+      enqueue.emit({ type: 'requests.handOff' });
+    }),
+
+    keepForNextVisit: enqueueActions(({ context, enqueue }) => {
+      const why = hardHeld(context) ? `held [${context.holds.join(',')}]` : 'the last send failed';
+      enqueue.emit({ type: 'log', level: 'debug', module: MODULE, message: `exit, the queue stays for the next visit: ${why}` });
+    }),
+
     ignoreStrayResult: enqueueActions(({ event, enqueue }) => {
       enqueue.emit({
         type: 'log',
@@ -268,6 +290,8 @@ export const requestProcessorMachine = setup({
     'transport.succeeded': { actions: 'ignoreStrayResult' },
     'transport.failed': { actions: 'ignoreStrayResult' },
     'transport.idle': { actions: 'ignoreStrayResult' },
+    // Whatever the state: the send in flight (if any) is the transport's to recognise.
+    'app.exiting': [{ guard: 'mayHandOff', actions: 'handOff' }, { actions: 'keepForNextVisit' }],
   },
   states: {
     deciding: {

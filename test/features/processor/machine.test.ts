@@ -101,7 +101,7 @@ function startActor(inp: RequestProcessorInput) {
 
 describe('requestProcessorMachine: unit', () => {
   it('listens to the hold and backoff broadcasts', () => {
-    expect([...requestProcessorListensTo].sort()).toEqual(['backoff.ended', 'backoff.started', 'sending.hold', 'sending.release', 'settings.updated']);
+    expect([...requestProcessorListensTo].sort()).toEqual(['app.exiting', 'backoff.ended', 'backoff.started', 'sending.hold', 'sending.release', 'settings.updated']);
   });
 
   it('starts idle with an empty queue and sends nothing', () => {
