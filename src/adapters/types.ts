@@ -76,6 +76,13 @@ export interface StorageHandle {
    * grow with the queue length.
    */
   write(ops: readonly StorageOp[]): Promise<void>;
+  /**
+   * Sets kv `key` to `value` unless it holds a value already, as one step against every
+   * handle that reaches the same data (other tabs of a browser); resolves with the value the
+   * key holds afterwards, durable. Tabs that start together on a fresh origin use it to agree
+   * on one generated device ID. Optional: without it the SDK writes its own.
+   */
+  claim?(key: string, value: string): Promise<string>;
   /** Waits for writes in flight, then releases the namespace (file handles, database connections). */
   close(): Promise<void>;
 }

@@ -4,12 +4,12 @@
  * the spec's precedence, the device-ID truth table run once.
  */
 import { isLeft } from 'fp-ts/Either';
-import type { Platform, StorageContents, StorageOp } from '../adapters/types.js';
+import type { Platform, StorageContents, StorageHandle, StorageOp } from '../adapters/types.js';
 import { isForegroundNow, localeNow, orientationNow } from '../adapters/platform/hooks.js';
 import type { ResolvedConfig } from '../config.js';
 import { mergeSettings, typedSettings, unwrapProvidedSettings } from '../domain/behavior-settings.js';
 import { initialConsent } from '../domain/consent.js';
-import { deviceIdAtInit, isTemporaryMarker, URL_DEVICE_ID_KEY, urlIdentityAtInit } from '../domain/device-id-init.js';
+import { DEVICE_ID_KEY, deviceIdAtInit, isTemporaryMarker, URL_DEVICE_ID_KEY, urlIdentityAtInit } from '../domain/device-id-init.js';
 import { RequestQueue } from '../domain/request-queue.js';
 import { DeadLetterStore, DEAD_LETTER_QUEUE } from '../domain/dead-letters.js';
 import type { Instant, PlatformFacts } from '../domain/types.js';
@@ -143,4 +143,38 @@ export function readBoot(input: BootInput): BootResult {
     idSeed: input.newId(),
   };
   return { data, queue, eventStore, ops, deadLetters: new DeadLetterStore(contents.queues[DEAD_LETTER_QUEUE] ?? []), bot };
+}
+
+/**
+ * Many tabs, one device ID: when nothing is stored and the truth table would generate an ID,
+ * the generated one is claimed in storage first (`StorageHandle.claim`, one IndexedDB
+ * transaction). A tab that lost the race (another tab of the origin claimed first, at the
+ * same moment on a fresh origin) boots as if the winner's ID had been stored all along.
+ * Returns the contents to boot from; storage without `claim` leaves them as they are.
+ */
+export async function agreeOnGeneratedId(
+  handle: StorageHandle,
+  contents: StorageContents,
+  input: { config: ResolvedConfig; platform: Platform; generated: string; log: Logger },
+): Promise<StorageContents> {
+  if (typeof handle.claim !== 'function' || contents.kv[DEVICE_ID_KEY] !== undefined) return contents;
+  let urlDeviceId: string | undefined;
+  try {
+    urlDeviceId = input.platform.urlDeviceId?.();
+  } catch {
+    urlDeviceId = undefined; // readBoot reads it again and logs the failure
+  }
+  const decision = deviceIdAtInit(deviceIdInputFrom(input.config, {}, { urlDeviceId }, { generated: input.generated }));
+  if (decision.deviceIdType !== 'SDK_GENERATED' || decision.deviceId !== input.generated) return contents;
+  const ours = JSON.stringify({ id: input.generated, type: 'SDK_GENERATED' });
+  let agreed: unknown;
+  try {
+    agreed = await handle.claim(DEVICE_ID_KEY, ours);
+  } catch (error) {
+    input.log.error('Storage', `claim, could not agree on the device ID with other tabs (this tab keeps its own): ${errorText(error)}`);
+    return contents;
+  }
+  if (typeof agreed !== 'string' || agreed === ours) return contents;
+  input.log.info('DeviceId', 'createCountly, another tab of this origin generated the device ID at the same moment; using it');
+  return { ...contents, kv: { ...contents.kv, [DEVICE_ID_KEY]: agreed } };
 }

@@ -290,6 +290,21 @@ export function runStorageContract(
       expect((await b.read()).queues.requests).toEqual([]);
     });
 
+    it('claim (where offered): the first value wins for every handle, durably; an existing value is never replaced', async () => {
+      const f = await setup();
+      const a = await open(f.adapter, 'claimed');
+      const b = await open(f.adapter, 'claimed');
+      if (typeof a.claim !== 'function' || typeof b.claim !== 'function') return;
+      // Claimed at the same moment by two handles ("tabs"): both end with one value.
+      const [first, second] = await Promise.all([a.claim('deviceId', '"A"'), b.claim('deviceId', '"B"')]);
+      expect(first).toBe(second);
+      expect(['"A"', '"B"']).toContain(first);
+      await b.write([{ op: 'set', key: 'other', value: 'x' }]);
+      expect(await b.claim('other', 'y')).toBe('x');
+      const again = await reopen(f, a, 'claimed');
+      expect((await again.read()).kv.deviceId).toBe(first);
+    });
+
     it.runIf(options.validatesOps ?? true)('rejects an invalid group and applies none of it', async () => {
       const { adapter } = await setup();
       const h = await open(adapter, 'invalid');

@@ -6,6 +6,7 @@
  * A: two tabs queue 100 events each offline and close; a later tab delivers all 200, once.
  * B: while tab A lives with its queue, tab B (online) sends none of A's events; once A is
  *    gone, the next tab delivers A's events, once.
+ * C: two tabs opened at the same moment on a fresh origin agree on one generated device ID.
  */
 import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -53,11 +54,11 @@ describe.skipIf(!HAS_CHROMIUM)('many tabs on IndexedDB (headless Chromium)', () 
   });
 
   /** A tab with the SDK started against `url`, ready. */
-  async function openTab(url: string): Promise<Page> {
+  async function openTab(url: string, options: StartOptions = OPTIONS): Promise<Page> {
     const page = await context.newPage();
     await page.goto(`${pages.origin}/`);
     await page.waitForFunction(() => 'chartly' in window, undefined, { timeout: 5000 });
-    const state = await page.evaluate(([u, o]) => (window as unknown as { chartly: ChartlyDriver }).chartly.start(u, o), [url, OPTIONS] as const);
+    const state = await page.evaluate(([u, o]) => (window as unknown as { chartly: ChartlyDriver }).chartly.start(u, o), [url, options] as const);
     expect(state.status).toBe('ready');
     return page;
   }
@@ -74,6 +75,25 @@ describe.skipIf(!HAS_CHROMIUM)('many tabs on IndexedDB (headless Chromium)', () 
     );
   const flush = (page: Page) => page.evaluate(async () => (await (window as unknown as { chartly: ChartlyDriver }).chartly.flush()).queue);
   const received = (): string[] => server.events().map((e) => String((e.segmentation as { id?: string } | undefined)?.id));
+
+  it('two tabs opened at the same moment on a fresh origin get one device ID, and every request carries it', async () => {
+    const generated: StartOptions = { appKey: 'tabs-app', manualSessions: true };
+    // Both pages loaded first, then both SDKs started in the same moment.
+    const [a, b] = await Promise.all([context.newPage(), context.newPage()]);
+    for (const page of [a, b]) {
+      await page.goto(`${pages.origin}/`);
+      await page.waitForFunction(() => 'chartly' in window, undefined, { timeout: 5000 });
+    }
+    const start = (page: Page) => page.evaluate(([u, o]) => (window as unknown as { chartly: ChartlyDriver }).chartly.start(u, o), [server.url, generated] as const);
+    await Promise.all([start(a), start(b)]);
+    const state = (page: Page) => page.evaluate(() => (window as unknown as { chartly: ChartlyDriver }).chartly.state());
+    const [sa, sb] = await Promise.all([state(a), state(b)]);
+    expect(sa.deviceIdType).toBe('SDK_GENERATED');
+    expect(sa.deviceId).toBe(sb.deviceId);
+    await Promise.all([recordAndFlush(a, 'a', 1), recordAndFlush(b, 'b', 1)]);
+    expect(new Set(server.received.map((r) => r.params.device_id))).toEqual(new Set([sa.deviceId]));
+    await Promise.all([a.close(), b.close()]);
+  }, 60_000);
 
   it('two tabs offline, both closed, a later tab delivers all 200 events, none twice', async () => {
     const [a, b] = await Promise.all([openTab(dead.origin), openTab(dead.origin)]);

@@ -207,6 +207,21 @@ export function indexedDbStorage(dbName = 'chartly', factory?: IDBFactory): Stor
           settled = Promise.allSettled([settled, result]);
           return result;
         },
+        claim(key, value) {
+          if (closed) return Promise.reject(storageClosedError('indexeddb', namespace));
+          // One readwrite transaction: IndexedDB runs those on a store one at a time across
+          // every connection of the origin, so two tabs claiming at once agree.
+          const result = (async () => {
+            const tx = db.transaction('kv', 'readwrite', { durability: 'strict' });
+            const held: unknown = await tx.store.get(key);
+            const agreed = typeof held === 'string' ? held : value;
+            if (typeof held !== 'string') await tx.store.put(value, key);
+            await tx.done;
+            return agreed;
+          })();
+          settled = Promise.allSettled([settled, result]);
+          return result;
+        },
         async close() {
           if (closed) return;
           closed = true;

@@ -156,6 +156,18 @@ export function localStorageAdapter(prefix = 'chartly', storage?: StorageLike): 
           }
           return Promise.resolve();
         },
+        claim(key, value) {
+          if (closed) return Promise.reject(storageClosedError('localStorage', namespace));
+          // One synchronous get-then-set: no other script of this origin runs in between.
+          try {
+            const held = s.getItem(kvKey(key));
+            if (held !== null) return Promise.resolve(held);
+            s.setItem(kvKey(key), value);
+            return Promise.resolve(value);
+          } catch (error) {
+            return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        },
         close() {
           closed = true;
           return Promise.resolve();

@@ -140,6 +140,13 @@ export function memoryStorage(): StorageAdapter {
           for (const op of ops) ns.apply(op);
           return Promise.resolve();
         },
+        claim(key, value) {
+          if (closed) return Promise.reject(closedError('memory', namespace));
+          const held = ns.kv.get(key);
+          if (held !== undefined) return Promise.resolve(held);
+          ns.kv.set(key, value);
+          return Promise.resolve(value);
+        },
         close() {
           closed = true;
           return Promise.resolve();
