@@ -15,7 +15,7 @@ export const MAX_CONFIG_LIST = 1000;
  * What a property read gives when a getter or proxy trap threw: an invalid value like any
  * other, so the option is warned about and takes its default.
  */
-export const UNREADABLE: unique symbol = Symbol('unreadable');
+export const UNREADABLE: unique symbol = /* @__PURE__ */ Symbol('unreadable');
 
 /** One property of a user object, read once; never throws. */
 export function readProp(source: object, key: string): unknown {

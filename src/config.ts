@@ -32,7 +32,7 @@ export interface Limits {
 }
 
 /** spec: SDK Internal Limits */
-export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+export const DEFAULT_LIMITS: Readonly<Limits> = /* @__PURE__ */ Object.freeze({
   maxKeyLength: 128,
   maxValueSize: 256,
   maxSegmentationValues: 100,

@@ -4,6 +4,24 @@
  */
 export { createCountly, init, instance, resetSharedInstance } from './sdk.js';
 export { createBackend, type BackendConfig, type CountlyBackend } from './backend/index.js';
+// Only the features an app names (a smaller bundle): docs/bundle-size.md.
+export { createCountlyWith, CORE_FEATURES, type CountlyWith, type OptionalFeature } from './modular.js';
+export { apmFeature } from './features/apm/index.js';
+export { attributionFeature } from './features/attribution/index.js';
+export { consentFeature } from './features/consent/index.js';
+export { contentFeature } from './features/content/index.js';
+export { crashesFeature } from './features/crashes/index.js';
+export { eventsFeature } from './features/events/index.js';
+export { feedbackFeature } from './features/feedback/index.js';
+export { healthCheckFeature } from './features/health-check/index.js';
+export { heatmapsFeature } from './features/heatmaps/index.js';
+export { locationFeature } from './features/location/index.js';
+export { metricsFeature } from './features/metrics/index.js';
+export { pushFeature } from './features/push/index.js';
+export { remoteConfigFeature } from './features/remote-config/index.js';
+export { sessionFeature } from './features/session/index.js';
+export { userFeature } from './features/user/index.js';
+export { viewsFeature } from './features/views/index.js';
 export { memoryStorage } from './adapters/storage/memory.js';
 export { indexedDbStorage } from './adapters/storage/indexeddb.js';
 export { localStorageAdapter } from './adapters/storage/local-storage.js';

@@ -52,7 +52,7 @@ export const MAX_PARAM_DEPTH = 5;
 const UNREADABLE = '<unreadable>';
 
 /** Thrown inside `render` on a cycle: the whole parameter then renders as a tag, as before. */
-const CYCLE = Symbol('cycle');
+const CYCLE = /* @__PURE__ */ Symbol('cycle');
 
 /** Collects output up to `MAX_PARAM_LENGTH`; once full, renderers stop walking. */
 class Output {
@@ -121,7 +121,7 @@ const BOXES: Readonly<Record<string, (this: unknown) => unknown>> = {
 };
 
 /** Stops a `forEach` early: Map and Set have no `break`. */
-const STOP = Symbol('stop');
+const STOP = /* @__PURE__ */ Symbol('stop');
 
 /**
  * Renders a value inside a structure: JSON for what JSON can show (so ordinary values keep

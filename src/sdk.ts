@@ -8,15 +8,11 @@ import type { AnyFeature } from './features/define.js';
 import { features } from './features/index.js';
 import { createLogger } from './log.js';
 import { loggerOptionsOf } from './config.js';
-import { CountlyInstance } from './runtime/instance.js';
 import type { Countly, CountlyConfig } from './types.js';
-import { forFeature } from './runtime/api-context.js';
-import { guardNamespaces } from './runtime/guard-api.js';
-import type { RequestQueue } from './domain/request-queue.js';
-import type { StorageWriter } from './effects/storage-writer.js';
+import { composeCountly, instanceInternals, type Internals, type RuntimeMembers } from './compose.js';
 
-/** The members the runtime provides itself; every other member of `Countly` comes from a feature's `api`. */
-type RuntimeMembers = 'ready' | 'state$' | 'getState' | 'actors' | 'setServerUrl' | 'shutdown';
+export { instanceInternals, type Internals };
+
 type ApiOf<F> = F extends { api?: (...args: never[]) => infer R } ? R : never;
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 type FeatureMembers = UnionToIntersection<ApiOf<(typeof features)[number]>>;
@@ -25,41 +21,9 @@ type Missing = Exclude<keyof Countly, RuntimeMembers | keyof FeatureMembers>;
 const complete: [Missing] extends [never] ? true : { missing: Missing } = true;
 void complete;
 
-/** Builds the public object of an instance. */
+/** Builds the public object of an instance with every feature. */
 export function createCountly(config: CountlyConfig): Countly {
-  const sdk = new CountlyInstance(config);
-  const namespaces: Record<string, unknown> = {};
-  for (const feature of features as readonly AnyFeature[]) {
-    if (feature.api) Object.assign(namespaces, feature.api(forFeature(sdk.api, feature)));
-  }
-  const countly = {
-    ready: sdk.ready,
-    get state$() {
-      return sdk.store.state$;
-    },
-    getState: () => sdk.store.get(),
-    actors: sdk.actors.refs,
-    ...guardNamespaces(namespaces, sdk.log),
-    setServerUrl: (url: string) => sdk.setServerUrl(url),
-    shutdown: () => sdk.shutdown(),
-  } as Countly;
-  internalsOf.set(countly, () => ({ queue: sdk.queue, writer: sdk.writer, closing: sdk.isClosing }));
-  return countly;
-}
-
-/** Test and benchmark diagnostics of an instance. */
-export interface Internals {
-  queue: RequestQueue;
-  writer: StorageWriter;
-  /** `shutdown()` was called (it may still be running). */
-  closing: boolean;
-}
-
-const internalsOf = new WeakMap<Countly, () => Internals>();
-
-/** Test and benchmark diagnostics of an instance (not part of the public API). */
-export function instanceInternals(countly: Countly): Internals | undefined {
-  return internalsOf.get(countly)?.();
+  return composeCountly(config, features as readonly AnyFeature[]);
 }
 
 let shared: Countly | null = null;
@@ -67,7 +31,7 @@ let shared: Countly | null = null;
 /** Creates the shared instance once; later calls log a warning and return the first one. */
 export function init(config: CountlyConfig): Countly {
   const log = createLogger(loggerOptionsOf(config));
-  if (shared && shared.getState().status !== 'stopped' && internalsOf.get(shared)?.().closing !== true) {
+  if (shared && shared.getState().status !== 'stopped' && instanceInternals(shared)?.closing !== true) {
     log.warning('Init', 'init, the shared instance already exists; the new config was ignored');
     return shared;
   }

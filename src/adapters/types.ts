@@ -63,6 +63,12 @@ export interface StorageContents {
    * yet (a first run) is normal and reports nothing.
    */
   readonly problems?: readonly string[];
+  /**
+   * Human-readable messages the SDK logs as warnings at boot: the store works, in a degraded
+   * way the developer should know about (e.g. IndexedDB without Web Locks runs in single-tab
+   * mode). Absent or empty when there is nothing to report.
+   */
+  readonly warnings?: readonly string[];
 }
 
 /** An open storage namespace (one per app key). */

@@ -20,7 +20,7 @@ export interface ResolvedBackendConfig {
   readonly flushIntervalMs: number;
 }
 
-export const BACKEND_DEFAULTS = Object.freeze({
+export const BACKEND_DEFAULTS = /* @__PURE__ */ Object.freeze({
   maxRequestQueueSize: 1000,
   deviceEventThreshold: 10,
   appEventThreshold: 1000,

@@ -38,7 +38,7 @@ export type PoolMachineEvent =
 
 export type PoolMachineCommand = Extract<Command, { type: 'pool.take' | 'backend.store' }>;
 
-const NO_TAKES: Readonly<Record<TakeReason, number>> = Object.freeze({ device: 0, app: 0, server: 0, timer: 0, flush: 0, order: 0, shutdown: 0 });
+const NO_TAKES: Readonly<Record<TakeReason, number>> = /* @__PURE__ */ Object.freeze({ device: 0, app: 0, server: 0, timer: 0, flush: 0, order: 0, shutdown: 0 });
 
 /** The part of the pool a threshold empties: the level reached says how much (spec l. 5535–5545). */
 export function scopeOf(level: Exclude<PoolLevel, 'none'>, appKey: string, deviceId: string): PoolScope {
@@ -47,7 +47,7 @@ export function scopeOf(level: Exclude<PoolLevel, 'none'>, appKey: string, devic
   return { kind: 'device', appKey, deviceId };
 }
 
-export const poolMachine = setup({
+export const poolMachine = /* @__PURE__ */ setup({
   types: {
     input: {} as PoolMachineInput,
     context: {} as PoolMachineContext,

@@ -19,10 +19,10 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const isScalar = (v: unknown): v is string | number | boolean => typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
 
 /** spec l. 5319: the location params `beginSession` may carry. */
-export const LOCATION_KEYS: readonly string[] = Object.freeze(['country_code', 'city', 'location', 'ip_address']);
+export const LOCATION_KEYS: readonly string[] = /* @__PURE__ */ Object.freeze(['country_code', 'city', 'location', 'ip_address']);
 
 /** spec l. 5392–5395: the crash metric keys `recordException` accepts. */
-export const CRASH_METRIC_KEYS: readonly string[] = Object.freeze([
+export const CRASH_METRIC_KEYS: readonly string[] = /* @__PURE__ */ Object.freeze([
   '_os', '_os_version', '_ram_total', '_ram_current', '_disk_total', '_disk_current', '_online', '_muted', '_resolution',
   '_app_version', '_manufacture', '_device', '_orientation', '_run',
 ]);

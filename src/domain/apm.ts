@@ -13,7 +13,7 @@ export const MAX_TRACE_KEY_LENGTH = 2048;
 /** spec l. 4087, 4110: metric keys have a maximum length of 32 characters (entry removed). */
 export const MAX_METRIC_KEY_LENGTH = 32;
 /** spec l. 4005-4007, 4114-4116: removed from custom metrics when the developer provides them. */
-export const RESERVED_METRIC_KEYS: readonly string[] = Object.freeze([
+export const RESERVED_METRIC_KEYS: readonly string[] = /* @__PURE__ */ Object.freeze([
   'response_time',
   'response_payload_size',
   'response_code',

@@ -114,7 +114,7 @@ const SCALARS = {
 } as const satisfies Record<string, Check>;
 
 /** Every key the decoder understands (for tests and docs). */
-export const BEHAVIOR_SETTINGS_KEYS: readonly string[] = Object.freeze(Object.keys(SCALARS));
+export const BEHAVIOR_SETTINGS_KEYS: readonly string[] = /* @__PURE__ */ Object.freeze(Object.keys(SCALARS));
 
 /** A copy that shares nothing with the raw input (arrays and rule maps copied; no prototype keys). */
 function copyValue(value: unknown): unknown {

@@ -104,7 +104,7 @@ export function checkAllConsent(state: ConsentState, required: boolean): boolean
  * spec: User Consent — internal events are gated by their own feature, never by `events`.
  * Every other key is a custom event (`events`).
  */
-const INTERNAL_EVENT_FEATURES: Readonly<Record<string, ConsentFeature>> = Object.freeze({
+const INTERNAL_EVENT_FEATURES: Readonly<Record<string, ConsentFeature>> = /* @__PURE__ */ Object.freeze({
   '[CLY]_view': 'views',
   '[CLY]_nps': 'feedback',
   '[CLY]_survey': 'feedback',

@@ -19,7 +19,7 @@ export interface DeadLetterPolicy {
   readonly capacity: number;
 }
 
-export const DEAD_LETTER_POLICY: DeadLetterPolicy = Object.freeze({
+export const DEAD_LETTER_POLICY: DeadLetterPolicy = /* @__PURE__ */ Object.freeze({
   // A 4xx may be a server-side configuration being fixed (an app created, un-paused): a few
   // tries, further apart. A checksum answer already means "the server dropped it": retrying
   // the same bytes gives the same answer, so it is moved aside at once.

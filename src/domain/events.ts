@@ -16,7 +16,7 @@ export const VIEW_EVENT_KEY = '[CLY]_view';
  * spec: Events > Immediate Flush Events — these bypass the threshold: the queue is combined
  * into a request as soon as one is recorded. Star rating and the rest do not.
  */
-export const FLUSH_AT_ONCE_KEYS: readonly string[] = Object.freeze(['[CLY]_nps', '[CLY]_survey', '[CLY]_push_action']);
+export const FLUSH_AT_ONCE_KEYS: readonly string[] = /* @__PURE__ */ Object.freeze(['[CLY]_nps', '[CLY]_survey', '[CLY]_push_action']);
 
 /** spec: Events > Event Queue Threshold — the default batch size. */
 export const DEFAULT_EVENT_QUEUE_THRESHOLD = 100;
@@ -73,7 +73,7 @@ export interface EventFilters {
   eventSegmentation: EventSegmentationFilter;
 }
 
-export const NO_FILTERS: EventFilters = Object.freeze({
+export const NO_FILTERS: EventFilters = /* @__PURE__ */ Object.freeze({
   events: { mode: 'none', keys: [] },
   segmentation: { mode: 'none', keys: [] },
   eventSegmentation: { mode: 'none', rules: {} },
@@ -226,7 +226,7 @@ export function normalizeNumbers(given: { count?: unknown; sum?: unknown; dur?: 
 }
 
 /** No limit at all: internal events are not limited, only cleaned of unsupported types. */
-export const NO_LIMITS: Readonly<Limits> = Object.freeze({
+export const NO_LIMITS: Readonly<Limits> = /* @__PURE__ */ Object.freeze({
   maxKeyLength: Number.POSITIVE_INFINITY,
   maxValueSize: Number.POSITIVE_INFINITY,
   maxSegmentationValues: Number.POSITIVE_INFINITY,

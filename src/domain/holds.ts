@@ -7,7 +7,7 @@
 /** Why sending is paused. Every hold but `backoff` is "hard": even `queue.flush()` respects it. */
 export type Hold = 'temporary-id' | 'offline' | 'networking-disabled' | 'backoff' | 'booting';
 
-export const HOLDS: readonly Hold[] = Object.freeze(['temporary-id', 'offline', 'networking-disabled', 'backoff', 'booting'] as const);
+export const HOLDS: readonly Hold[] = /* @__PURE__ */ Object.freeze(['temporary-id', 'offline', 'networking-disabled', 'backoff', 'booting'] as const);
 
 export const isHold = (value: unknown): value is Hold => HOLDS.includes(value as Hold);
 

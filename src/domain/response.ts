@@ -26,7 +26,7 @@ export interface RequestRoute {
  */
 export type AnswerShape = 'result' | 'object' | 'json';
 
-const SDK_METHOD_SHAPES: Readonly<Record<string, AnswerShape>> = Object.freeze({
+const SDK_METHOD_SHAPES: Readonly<Record<string, AnswerShape>> = /* @__PURE__ */ Object.freeze({
   rc: 'object',
   ab_fetch_variants: 'object',
   ab_fetch_experiments: 'json',
@@ -90,10 +90,10 @@ export type Verdict =
 export type RejectionCause = 'client-error' | 'checksum';
 
 /** 408 Request Timeout and 429 Too Many Requests are 4xx answers that heal by waiting. */
-const TRANSIENT_CLIENT_ERRORS: ReadonlySet<number> = new Set([408, 429]);
+const TRANSIENT_CLIENT_ERRORS: ReadonlySet<number> = /* @__PURE__ */ new Set([408, 429]);
 
 /** The server's answers for a request it dropped over its checksum (server-rules.md, `/i` step 5). */
-const CHECKSUM_RESULTS: ReadonlySet<string> = new Set(['Request does not match checksum', 'Request does not have checksum']);
+const CHECKSUM_RESULTS: ReadonlySet<string> = /* @__PURE__ */ new Set(['Request does not match checksum', 'Request does not have checksum']);
 
 export function judge(result: TransportResult, route?: RequestRoute): Verdict {
   const classified = classifyResult(result, route);

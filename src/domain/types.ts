@@ -20,7 +20,7 @@ export type ConsentFeature =
   | 'forms';
 
 /** Every consent feature, in the wire spelling (spec: User Consent). */
-export const ConsentFeatures: readonly ConsentFeature[] = Object.freeze([
+export const ConsentFeatures: readonly ConsentFeature[] = /* @__PURE__ */ Object.freeze([
   'sessions',
   'events',
   'views',

@@ -21,11 +21,11 @@ import type { Limits } from '../config.js';
 import { cutText } from './limits.js';
 
 /** 001 l. 3781–3789: the predefined keys, sent at the top level of `user_details`. */
-export const PREDEFINED_KEYS = Object.freeze(['name', 'username', 'email', 'organization', 'phone', 'picture', 'gender', 'byear'] as const);
+export const PREDEFINED_KEYS = /* @__PURE__ */ Object.freeze(['name', 'username', 'email', 'organization', 'phone', 'picture', 'gender', 'byear'] as const);
 export type PredefinedKey = (typeof PREDEFINED_KEYS)[number];
 
 /** 001 l. 3879, 3944: the modifiers, nested under `custom` as `{ "$op": { key: value } }`. */
-export const MODIFIERS = Object.freeze(['$inc', '$mul', '$max', '$min', '$setOnce', '$push', '$addToSet', '$pull'] as const);
+export const MODIFIERS = /* @__PURE__ */ Object.freeze(['$inc', '$mul', '$max', '$min', '$setOnce', '$push', '$addToSet', '$pull'] as const);
 export type Modifier = (typeof MODIFIERS)[number];
 export type NumericModifier = '$inc' | '$mul' | '$max' | '$min';
 export type ValueModifier = '$setOnce' | '$push' | '$addToSet' | '$pull';
@@ -55,7 +55,7 @@ export interface PendingUser {
   readonly count: number;
 }
 
-export const EMPTY_PENDING: PendingUser = Object.freeze({ top: {}, custom: {}, count: 0 }) as PendingUser;
+export const EMPTY_PENDING: PendingUser = /* @__PURE__ */ Object.freeze({ top: {}, custom: {}, count: 0 }) as PendingUser;
 
 export const isEmpty = (p: PendingUser): boolean => Object.keys(p.top).length === 0 && Object.keys(p.custom).length === 0;
 

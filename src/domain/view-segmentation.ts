@@ -9,7 +9,7 @@ import { sanitizeSegmentation } from './limits.js';
 import type { Segmentation } from './types.js';
 
 /** spec 001 l.1921 (View Structure): custom segmentation cannot override these. */
-export const RESERVED_VIEW_KEYS: readonly string[] = Object.freeze(['name', 'visit', 'start', 'segment', 'bounce', 'exit', 'view', 'domain', 'dur']);
+export const RESERVED_VIEW_KEYS: readonly string[] = /* @__PURE__ */ Object.freeze(['name', 'visit', 'start', 'segment', 'bounce', 'exit', 'view', 'domain', 'dur']);
 
 const isReserved = (key: string): boolean => RESERVED_VIEW_KEYS.includes(key);
 

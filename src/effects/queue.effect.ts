@@ -6,7 +6,7 @@ import { instantAt } from '../protocol/time.js';
 import type { Command, RequestQueueCommand } from './commands.js';
 import type { Effect, EffectDeps, Identity } from './deps.js';
 
-const QUEUE_COMMANDS = new Set<Command['type']>([
+const QUEUE_COMMANDS = /* @__PURE__ */ new Set<Command['type']>([
   'request.enqueue',
   'requests.rewriteDeviceId',
   'requests.removeDeviceId',

@@ -35,7 +35,7 @@ export type WireDeviceIdType = DeviceIdType | 'URL_PROVIDED';
  * `t` — 0 developer supplied, 1 SDK generated, 2 temporary ID, 3 provided by URL (the values
  * the server and the official web SDK use: server-rules.md, "What the params do").
  */
-export const DEVICE_ID_TYPE_WIRE: Readonly<Record<WireDeviceIdType, string>> = Object.freeze({
+export const DEVICE_ID_TYPE_WIRE: Readonly<Record<WireDeviceIdType, string>> = /* @__PURE__ */ Object.freeze({
   DEVELOPER_SUPPLIED: '0',
   SDK_GENERATED: '1',
   TEMPORARY_ID: '2',
@@ -57,7 +57,7 @@ export const BASE_PARAMS = [
 ] as const;
 
 /** Params a feature may not set: the base params and what the send step owns. */
-const RESERVED: ReadonlySet<string> = new Set<string>([
+const RESERVED: ReadonlySet<string> = /* @__PURE__ */ new Set<string>([
   ...BASE_PARAMS,
   REMAINING_PARAM,
   CHECKSUM_PARAM,

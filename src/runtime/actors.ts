@@ -7,7 +7,7 @@ import { createActor, type AnyActorRef, type AnyStateMachine, type InspectionEve
 import type { Clock } from '../adapters/types.js';
 import type { Command } from '../effects/commands.js';
 import type { AnyFeature, BootData } from '../features/define.js';
-import { DELIVERY_ORDER, type ActorName } from '../features/index.js';
+import { DELIVERY_ORDER, type ActorName } from '../features/order.js';
 import { errorText, type Logger } from '../log.js';
 import type { CountlyConfig } from '../types.js';
 

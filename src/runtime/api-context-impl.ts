@@ -7,7 +7,7 @@ import type { EventObject } from 'xstate';
 import type { ResolvedConfig } from '../config.js';
 import type { Instant } from '../domain/types.js';
 import type { Broadcast, Command } from '../effects/commands.js';
-import type { ActorName } from '../features/index.js';
+import type { ActorName } from '../features/order.js';
 import type { Logger } from '../log.js';
 import type { CountlyState } from '../state.js';
 import type { ApiContext, RecordFields } from './api-context.js';

@@ -9,7 +9,7 @@ import type { ResolvedConfig } from '../config.js';
 import type { Instant, Segmentation } from '../domain/types.js';
 import type { Broadcast, RequestQueueCommand, EventStoreCommand } from '../effects/commands.js';
 import type { AnyFeature, FeatureContext } from '../features/define.js';
-import type { ActorName } from '../features/index.js';
+import type { ActorName } from '../features/order.js';
 import type { Logger } from '../log.js';
 import type { CountlyState } from '../state.js';
 import type { CallbackRegistry } from './callbacks.js';

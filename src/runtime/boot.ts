@@ -70,6 +70,7 @@ export function readBoot(input: BootInput): BootResult {
   const ops: StorageOp[] = [];
   if (contents.corrupt > 0) log.error('Storage', `read, skipped ${contents.corrupt} corrupt stored record(s)`);
   for (const problem of contents.problems ?? []) log.error('Storage', `read, ${problem}`);
+  for (const warning of contents.warnings ?? []) log.warning('Storage', `read, degraded: ${warning}`);
   const kv = parseKv(contents.kv, log);
   const decoded = EventStore.decode(contents.queues.events ?? []);
   let storedEvents = decoded.events;

@@ -17,6 +17,16 @@ function isBrowserScope(g: { document?: unknown; WorkerGlobalScope?: unknown }):
   return typeof scope === 'function' && globalThis instanceof (scope as new () => unknown);
 }
 
+/**
+ * Why the default storage is memory where a browser would persist: a page or worker without
+ * IndexedDB (private mode, a blocked API). `undefined` where memory is the normal default.
+ */
+export function defaultStorageWarning(): string | undefined {
+  const g = globalThis as { indexedDB?: unknown; document?: unknown; WorkerGlobalScope?: unknown };
+  if (g.indexedDB !== undefined || !isBrowserScope(g)) return undefined;
+  return 'IndexedDB is not available (private mode or a blocked API): queued data is kept in memory only and is lost when the page closes';
+}
+
 /** IndexedDB wherever a browser offers it (pages and workers), memory elsewhere (Node, SSR). */
 export function defaultStorage(): StorageAdapter {
   const g = globalThis as { indexedDB?: unknown; document?: unknown; WorkerGlobalScope?: unknown };

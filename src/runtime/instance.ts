@@ -21,7 +21,8 @@ import { exportEffect } from '../exporters/export.effect.js';
 import { ExporterSet, readExporters } from '../exporters/host.js';
 import { coreEffects, runEffects } from '../effects/run-effects.js';
 import { StorageWriter } from '../effects/storage-writer.js';
-import { features, type ActorName } from '../features/index.js';
+import type { AnyFeature } from '../features/define.js';
+import type { ActorName } from '../features/order.js';
 import { errorText, createLogger, param, type Logger } from '../log.js';
 import { createInstantSource } from '../protocol/time.js';
 import { Actors, guardInspector } from './actors.js';
@@ -31,20 +32,17 @@ import { createCallbackRegistry, type CallbackRegistry } from './callbacks.js';
 import { ProblemCounter } from './problem-counter.js';
 import type { ApiContext } from './api-context.js';
 import { agreeOnGeneratedId, EMPTY_CONTENTS, readBoot } from './boot.js';
-import { defaultStorage, detectPlatform } from './defaults.js';
+import { defaultStorage, defaultStorageWarning, detectPlatform } from './defaults.js';
 import { metricsReader } from './metrics-reader.js';
 import { claimNamespace, type NamespaceClaim } from './namespace-lock.js';
 import { otherAppKeys, registerAppKey } from '../features/processor/app-keys.js';
 import { watchPlatform } from './platform-watch.js';
 import { RecordBuffer } from './record-buffer.js';
-import { createRouter } from './router.js';
+import { createRouter, listenersOf, type Route } from './router.js';
 import { selectState } from './select-state.js';
 import { StateStore } from './state-store.js';
 import type { CountlyConfig } from '../types.js';
 
-/** Broadcasts that carry (or get, when delivered) the moment they happened: declared by their features. */
-const STAMPED: ReadonlySet<string> = new Set(features.flatMap((f): readonly string[] => f.stamped ?? []));
-const route = createRouter();
 const INIT = { module: 'Init', fn: 'createCountly' };
 
 export class CountlyInstance {
@@ -84,8 +82,17 @@ export class CountlyInstance {
   /** Errors and warnings logged, handed to the listeners (health check) once per microtask, from `ready` on. */
   private readonly problems = new ProblemCounter((counts) => this.deliver({ type: 'log.problems', ...counts }), () => this.status);
   readonly callbacks: CallbackRegistry;
+  /** Broadcasts that carry (or get, when delivered) the moment they happened: declared by their features. */
+  private readonly stamped: ReadonlySet<string>;
+  private readonly route: Route;
 
-  constructor(userConfig: CountlyConfig) {
+  /** `features`: the features this instance hosts, in boot order (`src/features/order.ts`). */
+  constructor(
+    userConfig: CountlyConfig,
+    private readonly features: readonly AnyFeature[],
+  ) {
+    this.stamped = new Set(features.flatMap((f): readonly string[] => f.stamped ?? []));
+    this.route = createRouter(listenersOf(features));
     const cfg = (typeof userConfig === 'object' && userConfig !== null ? userConfig : {}) as CountlyConfig;
     // Every option is read through the config's total readers: a getter or proxy that throws is
     // an invalid option (warned about by resolveConfig), never an exception in the host.
@@ -101,6 +108,10 @@ export class CountlyInstance {
     };
     this.platform = adapterOption<Platform>(readOption(userConfig, 'platform'), ['metrics'], 'platform', this.log, INIT) ?? detectPlatform();
     this.storage = adapterOption<StorageAdapter>(readOption(userConfig, 'storage'), ['open'], 'storage', this.log, INIT) ?? defaultStorage();
+    if (this.storage.kind === 'memory' && readOption(userConfig, 'storage') === undefined) {
+      const warning = defaultStorageWarning();
+      if (warning) this.log.warning('Storage', `createCountly, ${warning}`);
+    }
     // spec: SDK Metadata — sdk_name is [language]-[origin]-[platform] (SDK guide l. 297), so
     // Node and browser traffic can be told apart; a name the developer set is kept as given.
     if (this.config.sdkName === SDK_NAME) this.config = { ...this.config, sdkName: `${SDK_NAME}-${platformSlug(read(this.platform, 'name'))}` };
@@ -200,7 +211,7 @@ export class CountlyInstance {
     const exporters = readExporters(readOption(cfg, 'exporters'), this.log);
     if (exporters.length > 0) this.exporters = new ExporterSet(exporters, this.log, { storage: this.storage, transport: this.transport, clock: this.clock, metrics: () => JSON.parse(deps.metrics()) as Record<string, string> });
     const tap = this.exporters ? [exportEffect(this.exporters)] : [];
-    const effects = [...coreEffects.slice(0, -1), ...features.flatMap((f) => f.effects ?? []), ...tap, ...coreEffects.slice(-1)];
+    const effects = [...coreEffects.slice(0, -1), ...this.features.flatMap((f) => f.effects ?? []), ...tap, ...coreEffects.slice(-1)];
     this.subscriptions.push(
       runEffects(this.commands, deps, effects).subscribe({
         next: (event) => this.deliver(event),
@@ -208,7 +219,7 @@ export class CountlyInstance {
       }),
     );
     const host = { clock: this.clock, log: this.log, inspect: guardInspector(readOption(cfg, 'inspect') as CountlyConfig['inspect'], this.log), command: (c: Command) => this.commands.next(c), changed: () => this.store.publish() };
-    this.actors.start(features, boot.data, host);
+    this.actors.start(this.features, boot.data, host);
     this.status = 'ready';
     this.cleanups.push(
       ...watchPlatform(this.platform, this.log, {
@@ -251,7 +262,7 @@ export class CountlyInstance {
     this.records.flush();
     // A fact that arrives without its moment (server settings, a consent change the server
     // caused) happens now: sessions and views measure durations up to it.
-    const event = STAMPED.has(input.type) && (input as { at?: unknown }).at === undefined ? ({ ...input, at: this.stamp() } as SdkEvent) : input;
+    const event = this.stamped.has(input.type) && (input as { at?: unknown }).at === undefined ? ({ ...input, at: this.stamp() } as SdkEvent) : input;
     if (event.type === 'identity.changed') {
       // The register that stamps requests changes before anyone reacts to the change.
       this.identity = this.identityOf(event.deviceId, event.deviceIdType);
@@ -261,7 +272,7 @@ export class CountlyInstance {
     } else if (event.type === 'queue.changed') {
       this.store.publish();
     }
-    for (const target of route(event.type)) this.actors.get(target)?.send(event);
+    for (const target of this.route(event.type)) this.actors.get(target)?.send(event);
   }
 
   async flush(): Promise<void> {
@@ -336,7 +347,7 @@ export class CountlyInstance {
       identity: this.identity,
       queue: { requests: this.queue.length, events: this.eventStore.size },
       actors: this.actors.refs as Record<ActorName, AnyActorRef>,
-    });
+    }, this.features);
   }
 }
 

@@ -3,21 +3,22 @@
  * is derived from the features' `listensTo`; the order is `DELIVERY_ORDER` (with the
  * `FIRST_FOR` exceptions), both in `src/features/index.ts`.
  */
-import { DELIVERY_ORDER, FIRST_FOR, features, type ActorName } from '../features/index.js';
+import type { AnyFeature } from '../features/define.js';
+import { DELIVERY_ORDER, FIRST_FOR, type ActorName } from '../features/order.js';
 
 export { DELIVERY_ORDER, FIRST_FOR };
 
 export type Route = (type: string) => readonly ActorName[];
 
-/** Who listens to what, for every registered feature. */
-export function registryListeners(): Partial<Record<ActorName, readonly string[]>> {
+/** Who listens to what, for the features of an instance. */
+export function listenersOf(list: readonly AnyFeature[]): Partial<Record<ActorName, readonly string[]>> {
   const listeners: Partial<Record<ActorName, readonly string[]>> = {};
-  for (const feature of features) listeners[feature.name] = feature.listensTo;
+  for (const feature of list) listeners[feature.name as ActorName] = feature.listensTo;
   return listeners;
 }
 
-/** Builds the routing function from what each actor listens to (default: the registry). */
-export function createRouter(listeners: Partial<Record<ActorName, readonly string[]>> = registryListeners()): Route {
+/** Builds the routing function from what each actor listens to. */
+export function createRouter(listeners: Partial<Record<ActorName, readonly string[]>>): Route {
   const table = new Map<string, ActorName[]>();
   for (const name of DELIVERY_ORDER) {
     for (const type of listeners[name] ?? []) {

@@ -7,7 +7,7 @@ import type { AnyActorRef } from 'xstate';
 import type { ResolvedConfig } from '../config.js';
 import type { Identity } from '../effects/deps.js';
 import type { AnyFeature } from '../features/define.js';
-import { features } from '../features/index.js';
+import type { Features } from '../features/index.js';
 import type { CountlyState } from '../state.js';
 
 export interface StateSources {
@@ -23,11 +23,11 @@ export interface StateSources {
 type RuntimeKeys = 'status' | 'deviceId' | 'deviceIdType' | 'offline' | 'queue' | 'serverUrl';
 type SliceKeys<F> = F extends { select?: (...args: never[]) => infer R } ? keyof R : never;
 /** Compile-time check: the runtime and the registered features' slices cover `CountlyState` exactly. */
-type Uncovered = Exclude<keyof CountlyState, RuntimeKeys | SliceKeys<(typeof features)[number]>>;
+type Uncovered = Exclude<keyof CountlyState, RuntimeKeys | SliceKeys<Features[number]>>;
 const covered: [Uncovered] extends [never] ? true : { uncovered: Uncovered } = true;
 void covered;
 
-export function selectState(s: StateSources, list: readonly AnyFeature[] = features): CountlyState {
+export function selectState(s: StateSources, list: readonly AnyFeature[]): CountlyState {
   const state: Record<string, unknown> = {
     status: s.status,
     deviceId: s.identity?.deviceId ?? null,

@@ -8,7 +8,7 @@ import { IDBFactory } from 'fake-indexeddb';
 import { openDB } from 'idb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { indexedDbStorage } from '../../src/adapters/storage/indexeddb.js';
-import { planAdoption, underLock, type Locks } from '../../src/adapters/storage/indexeddb-tabs.js';
+import { holdLock, planAdoption, underLock, type Locks } from '../../src/adapters/storage/indexeddb-tabs.js';
 import type { StorageHandle, StorageOp } from '../../src/adapters/types.js';
 
 /** Exclusive locks by name, granted in request order; `drop` is a tab that dies without closing. */
@@ -177,6 +177,38 @@ describe('indexedDbStorage with many tabs (Web Locks)', () => {
     const c = await tab();
     expect(await datas(c)).toEqual(['a1', 'a2']);
     await c.close();
+  });
+
+  it('single-tab mode is reported once, as a boot warning, naming why', async () => {
+    vi.stubGlobal('navigator', { locks: { request: () => Promise.reject(new DOMException('blocked', 'SecurityError')), query: () => Promise.resolve({}) } });
+    const b = await tab();
+    expect((await b.read()).warnings).toEqual([expect.stringMatching(/^the Web Locks API refused this tab's lock .*single-tab mode/)]);
+    expect((await b.read()).warnings).toBeUndefined();
+    await b.close();
+    vi.stubGlobal('navigator', {});
+    const c = await tab();
+    expect((await c.read()).warnings).toEqual([expect.stringMatching(/^Web Locks \(navigator.locks\) are not available: .*single-tab mode/)]);
+    await c.close();
+  });
+
+  it('holdLock: a lock manager that never grants is given up after the wait; a late grant is released at once', async () => {
+    vi.useFakeTimers();
+    try {
+      let grant: (() => Promise<unknown>) | undefined;
+      const hanging = { request: (_name: string, cb: () => Promise<unknown>) => ((grant = cb), new Promise<never>(() => undefined)), query: async () => ({}) };
+      const held = holdLock(hanging, 'x', 3000);
+      await vi.advanceTimersByTimeAsync(2999);
+      let settled = false;
+      void held.then(() => (settled = true));
+      await Promise.resolve();
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      await expect(held).resolves.toBeUndefined();
+      // Granted after giving up: the callback's promise is already resolved, so the lock goes back.
+      await expect(grant?.()).resolves.toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('upgrades a version 2 database ([queue, seq] keys), keeping every entry for the next tab', async () => {

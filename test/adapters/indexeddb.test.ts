@@ -4,7 +4,8 @@ import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { openDB } from 'idb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { indexedDbStorage } from '../../src/adapters/storage/indexeddb.js';
+import fc from 'fast-check';
+import { indexedDbStorage, seqRuns } from '../../src/adapters/storage/indexeddb.js';
 import { runStorageContract } from './storage.contract.js';
 
 runStorageContract(
@@ -70,7 +71,7 @@ describe('indexedDbStorage', () => {
     expect(c.queues).toEqual({ requests: [], events: [{ seq: 1, data: 'e' }] });
     await first.close();
     const again = await (await indexedDbStorage('chartly', factory).open('app')).read();
-    expect(again).toEqual({ kv: { k: 'v' }, queues: { requests: [], events: [{ seq: 1, data: 'e' }] }, corrupt: 0 });
+    expect({ ...again, warnings: undefined }).toEqual({ kv: { k: 'v' }, queues: { requests: [], events: [{ seq: 1, data: 'e' }] }, corrupt: 0, warnings: undefined });
   });
 
   it('does not remove a corrupt record that a write issued meanwhile replaced', async () => {
@@ -108,14 +109,14 @@ describe('indexedDbStorage', () => {
       kv: { device_id: 'abc' },
       queues: { requests: [{ seq: 1, data: 'r1' }, { seq: 2, data: 'r2' }], events: [{ seq: 5, data: '{"key":"a"}' }] },
     };
-    expect(await h.read()).toEqual({ ...expected, corrupt: 1 });
+    expect({ ...(await h.read()), warnings: undefined }).toEqual({ ...expected, corrupt: 1, warnings: undefined });
     await h.write([{ op: 'remove', queue: 'requests', seqs: [1] }]);
     await h.close();
     const raw = await openDB('chartly/app');
     expect([...raw.objectStoreNames].sort()).toEqual(['kv', 'queues']);
     raw.close();
     const again = await (await indexedDbStorage('chartly', factory).open('app')).read();
-    expect(again).toEqual({ ...expected, queues: { ...expected.queues, requests: [{ seq: 2, data: 'r2' }] }, corrupt: 0 });
+    expect({ ...again, warnings: undefined }).toEqual({ ...expected, queues: { ...expected.queues, requests: [{ seq: 2, data: 'r2' }] }, corrupt: 0, warnings: undefined });
   });
 
   it('an empty write resolves after the writes before it', async () => {
@@ -182,5 +183,25 @@ describe('indexedDbStorage', () => {
     vi.stubGlobal('indexedDB', factory);
     (await openDB('chartly/app', 5)).close();
     await expect(indexedDbStorage('chartly', factory).open('app')).rejects.toThrow();
+  });
+});
+
+describe('seqRuns', () => {
+  it('groups seqs into runs of consecutive integers, sorted, each once', () => {
+    expect(seqRuns([])).toEqual([]);
+    expect(seqRuns([5, 1, 2, 3, 3, 9, 7, 8])).toEqual([
+      [1, 3],
+      [5, 5],
+      [7, 9],
+    ]);
+  });
+
+  it('property: the runs cover exactly the given seqs', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -50, max: 50 })), (seqs) => {
+        const covered = seqRuns(seqs).flatMap(([from, to]) => Array.from({ length: to - from + 1 }, (_, i) => from + i));
+        expect(covered).toEqual([...new Set(seqs)].sort((a, b) => a - b));
+      }),
+    );
   });
 });

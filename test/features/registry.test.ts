@@ -10,8 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { simulatedClock } from '../../src/adapters/clock.js';
 import { memoryStorage } from '../../src/adapters/storage/memory.js';
 import type { Transport } from '../../src/adapters/types.js';
-import { DELIVERY_ORDER, FIRST_FOR, features } from '../../src/features/index.js';
-import { createRouter } from '../../src/runtime/router.js';
+import { BOOT_ORDER, DELIVERY_ORDER, FIRST_FOR, features } from '../../src/features/index.js';
+import { createRouter, listenersOf } from '../../src/runtime/router.js';
 import { selectState } from '../../src/runtime/select-state.js';
 import { resolveConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
@@ -38,11 +38,13 @@ describe('feature registry', () => {
 
   it('puts every registered feature exactly once in the delivery order', () => {
     expect([...DELIVERY_ORDER].sort()).toEqual(features.map((f) => f.name).sort());
+    // The names-only boot order the runtime sorts a subset by is the registry's order.
+    expect([...BOOT_ORDER]).toEqual(features.map((f) => f.name));
     for (const first of Object.values(FIRST_FOR)) for (const name of first) expect(DELIVERY_ORDER).toContain(name);
   });
 
   it('routes every broadcast and result a feature listens to, to that feature', () => {
-    const route = createRouter();
+    const route = createRouter(listenersOf(features));
     for (const f of features) for (const type of f.listensTo) expect(route(type), `${f.name} hears ${type}`).toContain(f.name);
   });
 
@@ -92,7 +94,7 @@ describe('feature registry', () => {
 
   it('selects a slice for every feature that declares one, even with no actor (before boot)', () => {
     const config = resolveConfig({ url: 'https://x.test', appKey: 'k' }, createLogger({ console: false }));
-    const state = selectState({ status: 'booting', config, serverUrl: config.url, identity: null, queue: { requests: 0, events: 0 }, actors: {} });
+    const state = selectState({ status: 'booting', config, serverUrl: config.url, identity: null, queue: { requests: 0, events: 0 }, actors: {} }, features);
     expect(state.session).toEqual({ running: false, mode: 'automatic', foreground: true });
     expect(state.processor).toEqual({ state: 'stopped', holds: [] });
     expect(state.consent.required).toBe(false);

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createRouter, DELIVERY_ORDER } from '../../src/runtime/router.js';
+import { features } from '../../src/features/index.js';
+import { createRouter, DELIVERY_ORDER, listenersOf } from '../../src/runtime/router.js';
 
 describe('router', () => {
   it('routes effect results to the machines that asked for them', () => {
-    const route = createRouter();
+    const route = createRouter(listenersOf(features));
     expect(route('transport.succeeded')).toEqual(['healthCheck', 'backoff', 'processor']);
     expect(route('transport.idle')).toEqual(['processor']);
     expect(route('event.record')).toEqual(['events']);

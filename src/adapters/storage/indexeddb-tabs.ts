@@ -46,20 +46,26 @@ export const adoptLockName = (db: string): string => `chartly-adopt:${db}`;
 
 /**
  * Takes the exclusive lock `name` and keeps it until `release()`. Resolves once granted;
- * `undefined` when the lock manager refuses (the handle then looks dead to other tabs: they
- * may adopt its entries, the single-tab behaviour).
+ * `undefined` when the lock manager refuses, throws, or does not grant within `waitMs` (a
+ * fresh lock name is granted at once, so a lock manager that keeps it waiting is broken). The
+ * handle then looks dead to other tabs: they may adopt its entries, the single-tab behaviour.
+ * A grant that comes after giving up is released at once.
  */
-export async function holdLock(locks: Locks, name: string): Promise<{ release(): void } | undefined> {
+export async function holdLock(locks: Locks, name: string, waitMs = Number.POSITIVE_INFINITY): Promise<{ release(): void } | undefined> {
   let release = (): void => undefined;
   const held = new Promise<void>((resolve) => (release = resolve));
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     await new Promise<void>((granted, refused) => {
+      if (Number.isFinite(waitMs)) timer = setTimeout(() => refused(new Error('not granted in time')), waitMs);
       locks.request(name, () => (granted(), held)).catch(refused);
     });
     return { release };
   } catch {
     release();
     return undefined;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

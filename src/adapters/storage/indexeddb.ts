@@ -24,6 +24,9 @@ import { contentsOf, storageClosedError, validateOps } from './memory.js';
 const ignore = (): void => undefined;
 /** The longest a boot waits for another tab's adoption before it goes on without adopting. */
 const ADOPT_WAIT_MS = 5000;
+/** The longest a boot waits for its own writer lock: a fresh name is granted at once unless the lock manager is broken. */
+const WRITER_LOCK_WAIT_MS = 3000;
+const SINGLE_TAB = 'this tab cannot see which other tabs of the origin are alive, so it adopts the entries every other tab queued (single-tab mode: with two tabs open at once an entry may be sent twice)';
 
 /** The stores a group of operations touches: the transaction's scope. */
 function scopeOf(ops: readonly StorageOp[]): StoreName[] {
@@ -48,9 +51,17 @@ export function indexedDbStorage(dbName = 'chartly', factory?: IDBFactory): Stor
       const name = `${dbName}/${encodeURIComponent(namespace)}`;
       const db = await openDatabase(resolveFactory(factory), name);
       const me = newWriterId();
-      const locks = findLocks();
+      const found = findLocks();
       // Held until close(): other tabs see this writer alive and leave its entries alone.
-      const writerLock = locks ? await holdLock(locks, writerLockName(name, me)) : undefined;
+      const writerLock = found ? await holdLock(found, writerLockName(name, me), WRITER_LOCK_WAIT_MS) : undefined;
+      // A lock manager that refused or did not answer the writer lock is not asked again.
+      const locks = writerLock ? found : undefined;
+      /** Why this handle runs in single-tab mode, reported once at boot (`StorageContents.warnings`). */
+      let singleTab: string | undefined = !found
+        ? `Web Locks (navigator.locks) are not available: ${SINGLE_TAB}`
+        : !writerLock
+          ? `the Web Locks API refused this tab's lock or did not grant it within ${WRITER_LOCK_WAIT_MS / 1000} s: ${SINGLE_TAB}`
+          : undefined;
       let closed = false;
       // Settles after every write (and read) issued so far, so close() can wait for them.
       let settled: Promise<unknown> = Promise.resolve();
@@ -92,7 +103,10 @@ export function indexedDbStorage(dbName = 'chartly', factory?: IDBFactory): Stor
           track(tx.objectStore('queues').put(data, to));
         }
         await Promise.all(requests);
-        return contentsOf(kv, plan.own, corruptKv.length + plan.corrupt.length);
+        const contents = contentsOf(kv, plan.own, corruptKv.length + plan.corrupt.length);
+        const warning = singleTab;
+        singleTab = undefined;
+        return warning ? { ...contents, warnings: [warning] } : contents;
       };
 
       /** Single-tab behaviour: every other writer counts as gone. */
@@ -110,11 +124,16 @@ export function indexedDbStorage(dbName = 'chartly', factory?: IDBFactory): Stor
                 try {
                   live = await liveWriters(locks, name);
                 } catch {
-                  return adoptAll(); // the lock manager cannot tell: single-tab behaviour
+                  // The lock manager cannot tell: single-tab behaviour.
+                  singleTab = `the Web Locks API could not list the live tabs: ${SINGLE_TAB}`;
+                  return adoptAll();
                 }
                 return adopt((writer) => live.has(writer));
               },
-              adoptAll,
+              () => {
+                singleTab = `the Web Locks API refused the adopt lock: ${SINGLE_TAB}`;
+                return adoptAll();
+              },
               // A tab stuck holding the adopt lock must not stall this boot: adopt nothing
               // (every other writer counts as live; their entries wait for a later tab).
               { ms: ADOPT_WAIT_MS, timedOut: () => adopt((writer) => writer !== me) },
@@ -170,7 +189,12 @@ export function indexedDbStorage(dbName = 'chartly', factory?: IDBFactory): Stor
                 break;
               }
               case 'remove':
-                for (const seq of op.seqs) track(tx.objectStore('queues').delete(key(op.queue, seq)));
+                // One request per run of consecutive seqs: packing 100 events into a request
+                // removes 100 seqs in a row, and a delete per seq is what the main thread
+                // spent its time on after a burst of records (bench "Browser").
+                for (const [from, to] of seqRuns(op.seqs)) {
+                  track(tx.objectStore('queues').delete(from === to ? key(op.queue, from) : IDBKeyRange.bound(key(op.queue, from), key(op.queue, to))));
+                }
                 break;
               case 'clear':
                 track(tx.objectStore('queues').delete(writerRange(op.queue, me)));
@@ -234,4 +258,16 @@ export function indexedDbStorage(dbName = 'chartly', factory?: IDBFactory): Stor
       return handle;
     },
   };
+}
+
+/** The seqs as runs of consecutive integers `[from, to]`, ascending, each seq once. */
+export function seqRuns(seqs: readonly number[]): Array<[number, number]> {
+  const sorted = [...new Set(seqs)].sort((a, b) => a - b);
+  const runs: Array<[number, number]> = [];
+  for (const seq of sorted) {
+    const last = runs[runs.length - 1];
+    if (last && seq === last[1] + 1) last[1] = seq;
+    else runs.push([seq, seq]);
+  }
+  return runs;
 }

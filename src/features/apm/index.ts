@@ -3,7 +3,7 @@ import { defineFeature } from '../define.js';
 import { createApmApi } from './api.js';
 import { apmListensTo, apmMachine } from './machine.js';
 
-export const apmFeature = defineFeature({
+export const apmFeature = /* @__PURE__ */ defineFeature({
   name: 'apm',
   model: 'apm',
   machine: apmMachine,

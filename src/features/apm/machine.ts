@@ -90,7 +90,7 @@ export type ApmEvent =
 
 export type ApmCommand = Extract<Command, { type: 'request.enqueue' | 'log' }>;
 
-export const apmListensTo: readonly Broadcast['type'][] = Object.freeze(['consent.changed', 'app.visible', 'app.hidden'] as const);
+export const apmListensTo: readonly Broadcast['type'][] = /* @__PURE__ */ Object.freeze(['consent.changed', 'app.visible', 'app.hidden'] as const);
 
 export function initialApmContext(input: ApmInput): ApmContext {
   const bootMs = input.bootAt.timestamp;
@@ -125,7 +125,7 @@ const request = (trace: ApmTrace, at: Instant): ApmCommand => ({ type: 'request.
 const warning = (message: string): ApmCommand => ({ type: 'log', level: 'warning', module: MODULE, message });
 const NO_CONSENT = 'no "apm" consent; call ignored';
 
-export const apmMachine = setup({
+export const apmMachine = /* @__PURE__ */ setup({
   types: {
     input: {} as ApmInput,
     context: {} as ApmContext,

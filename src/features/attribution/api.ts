@@ -47,7 +47,7 @@ export function createAttributionApi(ctx: FeatureContext<typeof attributionMachi
   };
 }
 
-const UNREADABLE = Symbol('unreadable');
+const UNREADABLE = /* @__PURE__ */ Symbol('unreadable');
 
 /** The own enumerable pairs of a plain object, each value read lazily and once; null for anything else. */
 function readEntries(values: unknown): Array<[string, () => unknown]> | null {

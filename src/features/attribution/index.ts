@@ -3,7 +3,7 @@ import { defineFeature } from '../define.js';
 import { createAttributionApi } from './api.js';
 import { attributionListensTo, attributionMachine } from './machine.js';
 
-export const attributionFeature = defineFeature({
+export const attributionFeature = /* @__PURE__ */ defineFeature({
   name: 'attribution',
   model: 'attribution',
   machine: attributionMachine,

@@ -29,9 +29,9 @@ export type AttributionEvent =
 
 export type AttributionCommand = Extract<Command, { type: 'request.enqueue' | 'log' }>;
 
-export const attributionListensTo: readonly Broadcast['type'][] = Object.freeze(['consent.changed'] as const);
+export const attributionListensTo: readonly Broadcast['type'][] = /* @__PURE__ */ Object.freeze(['consent.changed'] as const);
 
-export const attributionMachine = setup({
+export const attributionMachine = /* @__PURE__ */ setup({
   types: {
     input: {} as AttributionInput,
     context: {} as AttributionContext,

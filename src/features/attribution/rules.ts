@@ -10,7 +10,7 @@ export const MAX_ATTRIBUTION_LENGTH = 4096;
 export const MAX_INDIRECT_PAIRS = 100;
 
 /** The constants the spec asks for (l. 4471): the keys of the usual advertising IDs. */
-export const AttributionIndirectKey = Object.freeze({ IDFA: 'idfa', AdvertisingID: 'adid' } as const);
+export const AttributionIndirectKey = /* @__PURE__ */ Object.freeze({ IDFA: 'idfa', AdvertisingID: 'adid' } as const);
 
 export interface Message {
   level: 'error' | 'warning';

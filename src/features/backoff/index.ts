@@ -2,7 +2,7 @@
 import { defineFeature } from '../define.js';
 import { backoffListensTo, backoffMachine } from './machine.js';
 
-export const backoffFeature = defineFeature({
+export const backoffFeature = /* @__PURE__ */ defineFeature({
   name: 'backoff',
   model: 'backoff',
   machine: backoffMachine,

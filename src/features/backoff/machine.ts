@@ -28,7 +28,7 @@ export interface BackoffSettings {
 }
 
 /** spec: SDK Behavior Settings > Storage — the defaults. */
-export const DEFAULT_BACKOFF_SETTINGS: Readonly<BackoffSettings> = Object.freeze({
+export const DEFAULT_BACKOFF_SETTINGS: Readonly<BackoffSettings> = /* @__PURE__ */ Object.freeze({
   bom: true,
   bom_at: 10,
   bom_rqp: 0.5,
@@ -79,14 +79,14 @@ export type BackoffEvent =
 export type BackoffCommand = Extract<Command, { type: 'log' } | { type: 'broadcast' }>;
 
 /** The broadcasts the router must deliver to the backoff machine (`transport.succeeded` is a fixed route). */
-export const backoffListensTo: readonly Broadcast['type'][] = Object.freeze(['settings.updated'] as const);
+export const backoffListensTo: readonly Broadcast['type'][] = /* @__PURE__ */ Object.freeze(['settings.updated'] as const);
 
 const MODULE = 'Backoff';
 const DEFAULT_MAX_QUEUE_SIZE = 1000;
 const HOUR_MS = 3_600_000;
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
-const KEYS = Object.keys(DEFAULT_BACKOFF_SETTINGS) as (keyof BackoffSettings)[];
+const KEYS = /* @__PURE__ */ Object.keys(DEFAULT_BACKOFF_SETTINGS) as (keyof BackoffSettings)[];
 
 /**
  * The `bom*` keys the settings carry. They arrive decoded (spec: SDK Behavior Settings —
@@ -131,7 +131,7 @@ export function shouldBackOff(c: BackoffContext, e: Succeeded): boolean {
   return slow && queueLight && recent;
 }
 
-export const backoffMachine = setup({
+export const backoffMachine = /* @__PURE__ */ setup({
   types: {
     context: {} as BackoffContext,
     events: {} as BackoffEvent,

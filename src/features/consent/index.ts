@@ -4,7 +4,7 @@ import { defineFeature } from '../define.js';
 import { createConsentApi } from './api.js';
 import { consentInputFrom, consentListensTo, consentMachine } from './machine.js';
 
-export const consentFeature = defineFeature({
+export const consentFeature = /* @__PURE__ */ defineFeature({
   name: 'consent',
   model: 'consent',
   machine: consentMachine,

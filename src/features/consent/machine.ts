@@ -73,7 +73,7 @@ export type ConsentEvent =
 export type ConsentCommand = Extract<Command, { type: 'request.enqueue' | 'broadcast' | 'log' }>;
 
 /** The broadcasts the router must deliver to the consent machine. */
-export const consentListensTo: readonly Broadcast['type'][] = Object.freeze(['identity.changing', 'settings.updated'] as const);
+export const consentListensTo: readonly Broadcast['type'][] = /* @__PURE__ */ Object.freeze(['identity.changing', 'settings.updated'] as const);
 
 const MODULE = 'Consent';
 
@@ -130,7 +130,7 @@ function changeOf(context: ConsentContext, event: ConsentEvent): { fn: string; n
   }
 }
 
-export const consentMachine = setup({
+export const consentMachine = /* @__PURE__ */ setup({
   types: {
     context: {} as ConsentContext,
     events: {} as ConsentEvent,

@@ -4,7 +4,7 @@ import { createContentApi } from './api.js';
 import { contentEffect } from './effect.js';
 import { contentListensTo, contentMachine } from './machine.js';
 
-export const contentFeature = defineFeature({
+export const contentFeature = /* @__PURE__ */ defineFeature({
   name: 'content',
   model: 'content',
   machine: contentMachine,

@@ -104,7 +104,7 @@ export type ContentEvent =
 
 export type ContentEmitted = Extract<Command, { type: 'callback.invoke' | 'event.record' | 'broadcast' | 'log' | `content.${string}` }>;
 
-export const contentListensTo: readonly Deliverable[] = Object.freeze([
+export const contentListensTo: readonly Deliverable[] = /* @__PURE__ */ Object.freeze([
   'consent.changed',
   'identity.changed',
   'settings.updated',
@@ -162,9 +162,9 @@ const action = <K extends keyof Steps>(name: K) =>
     if (out.assign && Object.keys(out.assign).length > 0) enqueue.assign(out.assign);
   });
 
-const actions = Object.fromEntries(Object.keys(contentSteps).map((k) => [k, action(k as keyof Steps)])) as { [K in keyof Steps]: ReturnType<typeof action<K>> };
+const actions = /* @__PURE__ */ Object.fromEntries(Object.keys(contentSteps).map((k) => [k, action(k as keyof Steps)])) as { [K in keyof Steps]: ReturnType<typeof action<K>> };
 
-export const contentMachine = setup({
+export const contentMachine = /* @__PURE__ */ setup({
   types: {
     input: {} as ContentInput,
     context: {} as ContentContext,

@@ -26,7 +26,7 @@ const MODULE = 'Crashes';
  * The instances whose crash filter is running now: a crash recorded from inside the filter
  * is refused by the namespace (it would run the filter again, and again).
  */
-export const filtering = new WeakSet<ResolvedConfig>();
+export const filtering = /* @__PURE__ */ new WeakSet<ResolvedConfig>();
 
 /** The platform's metrics (`metrics=` as sessions send it, with `_app_version` and overrides) and its crash metrics. */
 function platformMetrics(deps: EffectDeps): CrashMetrics {

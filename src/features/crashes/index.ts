@@ -4,7 +4,7 @@ import { createCrashesApi } from './api.js';
 import { crashesEffect } from './effect.js';
 import { crashesListensTo, crashesMachine } from './machine.js';
 
-export const crashesFeature = defineFeature({
+export const crashesFeature = /* @__PURE__ */ defineFeature({
   name: 'crashes',
   model: 'crashes',
   machine: crashesMachine,

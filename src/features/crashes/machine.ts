@@ -76,7 +76,7 @@ export type CrashesEvent =
 
 export type CrashesCommand = Extract<Command, { type: 'crash.prepare' | 'crashes.watch' | 'request.enqueue' | 'log' }>;
 
-export const crashesListensTo = Object.freeze([
+export const crashesListensTo = /* @__PURE__ */ Object.freeze([
   'consent.changed',
   'settings.updated',
   'app.visible',
@@ -89,7 +89,7 @@ export const crashesListensTo = Object.freeze([
 const MODULE = 'Crashes';
 const warning = (message: string): CrashesCommand => ({ type: 'log', level: 'warning', module: MODULE, message });
 
-export const crashesMachine = setup({
+export const crashesMachine = /* @__PURE__ */ setup({
   types: {
     input: {} as CrashesInput,
     context: {} as CrashesContext,

@@ -15,12 +15,12 @@ import { setOwn } from '../../protocol/encode.js';
 export const MAX_STACK_TRACE_CHARS = 20_000;
 
 /** spec 759–767: the `_ob` bits (name 32 and description 64 are iOS only). */
-export const OB_BITS = Object.freeze({ stackTrace: 16, segmentation: 8, breadcrumbs: 4, metrics: 2, fatal: 1 } as const);
+export const OB_BITS = /* @__PURE__ */ Object.freeze({ stackTrace: 16, segmentation: 8, breadcrumbs: 4, metrics: 2, fatal: 1 } as const);
 export type CrashField = keyof typeof OB_BITS;
-export const CRASH_FIELDS: readonly CrashField[] = Object.freeze(['stackTrace', 'segmentation', 'breadcrumbs', 'metrics', 'fatal'] as const);
+export const CRASH_FIELDS: readonly CrashField[] = /* @__PURE__ */ Object.freeze(['stackTrace', 'segmentation', 'breadcrumbs', 'metrics', 'fatal'] as const);
 
 /** Keys of the crash object the SDK writes itself: a metric of the same name is dropped (spec 655–658; 000_*.txt 244–247). */
-export const CORE_KEYS: ReadonlySet<string> = new Set(['_error', '_nonfatal', '_logs', '_custom', '_ob']);
+export const CORE_KEYS: ReadonlySet<string> = /* @__PURE__ */ new Set(['_error', '_nonfatal', '_logs', '_custom', '_ob']);
 
 export type MetricValue = string | number | boolean;
 export type CrashMetrics = Record<string, MetricValue>;

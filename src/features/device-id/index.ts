@@ -3,7 +3,7 @@ import { defineFeature } from '../define.js';
 import { createDeviceIdApi, createOfflineApi } from './api.js';
 import { deviceIdInputFrom, deviceIdListensTo, deviceIdMachine } from './machine.js';
 
-export const deviceIdFeature = defineFeature({
+export const deviceIdFeature = /* @__PURE__ */ defineFeature({
   name: 'deviceId',
   model: 'device-id',
   machine: deviceIdMachine,

@@ -69,7 +69,7 @@ export type DeviceIdCommand = Extract<
 >;
 
 /** The device-ID machine hears no broadcasts: it is the source of identity facts. */
-export const deviceIdListensTo: readonly Broadcast['type'][] = Object.freeze([]);
+export const deviceIdListensTo: readonly Broadcast['type'][] = /* @__PURE__ */ Object.freeze([]);
 
 const MODULE = 'DeviceId';
 
@@ -126,7 +126,7 @@ const log = (level: 'warning' | 'info' | 'debug', message: string): DeviceIdComm
 const persist = (id: string, type: DeviceIdType): DeviceIdCommand => ({ type: 'storage.set', key: DEVICE_ID_KEY, value: { id, type } satisfies StoredIdentity });
 const broadcast = (event: Broadcast & { at?: Instant }): DeviceIdCommand => ({ type: 'broadcast', event });
 
-export const deviceIdMachine = setup({
+export const deviceIdMachine = /* @__PURE__ */ setup({
   types: {
     context: {} as DeviceIdContext,
     events: {} as DeviceIdEvent,

@@ -3,7 +3,7 @@ import { defineFeature } from '../define.js';
 import { createEventsApi } from './api.js';
 import { eventsInputFrom, eventsListensTo, eventsMachine } from './machine.js';
 
-export const eventsFeature = defineFeature({
+export const eventsFeature = /* @__PURE__ */ defineFeature({
   name: 'events',
   model: 'events',
   machine: eventsMachine,

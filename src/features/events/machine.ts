@@ -94,7 +94,7 @@ export interface EventsRecordManyEvent {
 }
 
 /** The broadcasts the router must deliver to the events machine. */
-export const eventsListensTo = Object.freeze([
+export const eventsListensTo = /* @__PURE__ */ Object.freeze([
   'consent.changing',
   'consent.changed',
   'identity.changing',
@@ -132,7 +132,7 @@ const step = <P = undefined>(fn: (c: EventsContext, params: P) => Step) =>
     for (const command of result.commands) enqueue.emit(command);
   });
 
-export const eventsMachine = setup({
+export const eventsMachine = /* @__PURE__ */ setup({
   types: {
     context: {} as EventsContext,
     events: {} as EventsEvent,

@@ -6,7 +6,7 @@ import { feedbackListensTo, feedbackMachine } from './machine.js';
 
 export { parseWidgetMessage, ACTION_EVENT_BASE, type WidgetMessage } from './webview.js';
 
-export const feedbackFeature = defineFeature({
+export const feedbackFeature = /* @__PURE__ */ defineFeature({
   name: 'feedback',
   model: 'feedback',
   machine: feedbackMachine,

@@ -78,7 +78,7 @@ export type FeedbackEvent =
 
 export type FeedbackEmitted = Extract<Command, { type: 'direct.request' | 'callback.invoke' | 'callback.release' | 'event.record' | 'broadcast' | 'log' | `feedback.${string}` }>;
 
-export const feedbackListensTo: readonly Deliverable[] = Object.freeze([
+export const feedbackListensTo: readonly Deliverable[] = /* @__PURE__ */ Object.freeze([
   'consent.changed',
   'identity.changed',
   'direct.answered',
@@ -101,7 +101,7 @@ export function feedbackContextFrom(input: FeedbackInput): FeedbackContext {
   return { ...input, seq: 0, requests: {}, presenting: null };
 }
 
-export const feedbackMachine = setup({
+export const feedbackMachine = /* @__PURE__ */ setup({
   types: {
     input: {} as FeedbackInput,
     context: {} as FeedbackContext,

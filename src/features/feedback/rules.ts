@@ -8,10 +8,10 @@ import type { Segmentation, SegmentationValue } from '../../domain/types.js';
 import type { FeedbackWidget } from '../../types.js';
 
 export type WidgetType = FeedbackWidget['type'];
-export const WIDGET_TYPES: readonly WidgetType[] = Object.freeze(['nps', 'survey', 'rating'] as const);
+export const WIDGET_TYPES: readonly WidgetType[] = /* @__PURE__ */ Object.freeze(['nps', 'survey', 'rating'] as const);
 
 /** spec l. 3542–3545: the event key of a widget's result, by type. */
-export const EVENT_KEYS: Readonly<Record<WidgetType, string>> = Object.freeze({
+export const EVENT_KEYS: Readonly<Record<WidgetType, string>> = /* @__PURE__ */ Object.freeze({
   nps: '[CLY]_nps',
   survey: '[CLY]_survey',
   rating: '[CLY]_star_rating',
@@ -19,7 +19,7 @@ export const EVENT_KEYS: Readonly<Record<WidgetType, string>> = Object.freeze({
 export const STAR_RATING_KEY = '[CLY]_star_rating';
 
 /** spec l. 3549–3550: the `rating` a result must carry, by type (a survey has none). */
-export const RATING_RANGE: Readonly<Record<WidgetType, readonly [number, number] | null>> = Object.freeze({
+export const RATING_RANGE: Readonly<Record<WidgetType, readonly [number, number] | null>> = /* @__PURE__ */ Object.freeze({
   nps: [0, 10] as const,
   survey: null,
   rating: [1, 5] as const,

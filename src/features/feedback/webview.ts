@@ -25,7 +25,7 @@ export type WidgetMessage =
   | { kind: 'external'; url: string }
   | { kind: 'ignore' };
 
-const IGNORE: WidgetMessage = Object.freeze({ kind: 'ignore' });
+const IGNORE: WidgetMessage = /* @__PURE__ */ Object.freeze({ kind: 'ignore' });
 
 /** True for `https://countly_action_event` followed by nothing, `/`, `?` or `#`. */
 export function isActionEventUrl(url: unknown): url is string {

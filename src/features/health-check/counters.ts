@@ -27,7 +27,7 @@ export interface HealthCounters {
   cbom: number;
 }
 
-export const EMPTY_COUNTERS: Readonly<HealthCounters> = Object.freeze({ el: 0, wl: 0, sc: -1, em: '', bom: 0, cbom: 0 });
+export const EMPTY_COUNTERS: Readonly<HealthCounters> = /* @__PURE__ */ Object.freeze({ el: 0, wl: 0, sc: -1, em: '', bom: 0, cbom: 0 });
 
 export const isEmpty = (c: HealthCounters): boolean =>
   c.el === 0 && c.wl === 0 && c.sc === -1 && c.em === '' && c.bom === 0 && c.cbom === 0;

@@ -3,7 +3,7 @@ import { defineFeature } from '../define.js';
 import { EMPTY_COUNTERS, HEALTH_CHECK_KEY } from './counters.js';
 import { healthCheckListensTo, healthCheckMachine } from './machine.js';
 
-export const healthCheckFeature = defineFeature({
+export const healthCheckFeature = /* @__PURE__ */ defineFeature({
   name: 'healthCheck',
   model: 'health-check',
   machine: healthCheckMachine,

@@ -86,7 +86,7 @@ export type HealthCheckEvent =
 
 export type HealthCheckCommand = Extract<Command, { type: 'direct.request' | 'storage.set' | 'log' }>;
 
-export const healthCheckListensTo: readonly HealthCheckEvent['type'][] = Object.freeze([
+export const healthCheckListensTo: readonly HealthCheckEvent['type'][] = /* @__PURE__ */ Object.freeze([
   'log.problems',
   'backoff.started',
   'transport.succeeded',
@@ -126,7 +126,7 @@ function both(c: HealthCheckContext, f: (x: HealthCounters) => HealthCounters): 
 
 const ownAnswer = (e: HealthCheckEvent): boolean => (e.type === 'direct.answered' || e.type === 'direct.failed') && e.tag === HC_TAG;
 
-export const healthCheckMachine = setup({
+export const healthCheckMachine = /* @__PURE__ */ setup({
   types: {
     input: {} as HealthCheckInput,
     context: {} as HealthCheckContext,

@@ -4,7 +4,7 @@ import { createHeatmapsApi } from './api.js';
 import { heatmapsEffect } from './effect.js';
 import { heatmapsListensTo, heatmapsMachine } from './machine.js';
 
-export const heatmapsFeature = defineFeature({
+export const heatmapsFeature = /* @__PURE__ */ defineFeature({
   name: 'heatmaps',
   model: 'heatmaps',
   machine: heatmapsMachine,

@@ -78,7 +78,7 @@ export type HeatmapsEvent =
 export type HeatmapsEmitted = Extract<Command, { type: 'event.record' | 'log' }> | HeatmapsCommand;
 
 /** The broadcasts, and the effect's `heatmaps.interaction`, the router delivers here. */
-export const heatmapsListensTo: readonly Deliverable[] = Object.freeze(['consent.changed', 'settings.updated', 'app.hidden', 'identity.changing', 'heatmaps.interaction'] as const);
+export const heatmapsListensTo: readonly Deliverable[] = /* @__PURE__ */ Object.freeze(['consent.changed', 'settings.updated', 'app.hidden', 'identity.changing', 'heatmaps.interaction'] as const);
 
 /** What the platform is asked to report: only what would be recorded now. */
 export function watchedKinds(c: HeatmapsContext): Required<InteractionKinds> {
@@ -130,7 +130,7 @@ export function interactionSegmentation(i: InteractionEvent): { key: string; seg
 
 const interaction = (e: HeatmapsEvent): InteractionEvent | null => (e.type === 'heatmaps.interaction' ? e.interaction : null);
 
-export const heatmapsMachine = setup({
+export const heatmapsMachine = /* @__PURE__ */ setup({
   types: {
     input: {} as HeatmapsInput,
     context: {} as HeatmapsContext,

@@ -3,7 +3,7 @@ import { defineFeature } from '../define.js';
 import { createLifecycleApi } from './api.js';
 import { lifecycleListensTo, lifecycleMachine } from './machine.js';
 
-export const lifecycleFeature = defineFeature({
+export const lifecycleFeature = /* @__PURE__ */ defineFeature({
   name: 'lifecycle',
   model: 'lifecycle',
   machine: lifecycleMachine,

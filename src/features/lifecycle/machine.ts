@@ -31,9 +31,9 @@ export type LifecycleEvent = { type: 'lifecycle.foreground'; at: Instant } | { t
 export type LifecycleCommand = Extract<Command, { type: 'broadcast' | 'log' }>;
 
 /** The lifecycle machine hears no broadcast: it is where they start. */
-export const lifecycleListensTo: readonly Broadcast['type'][] = Object.freeze([]);
+export const lifecycleListensTo: readonly Broadcast['type'][] = /* @__PURE__ */ Object.freeze([]);
 
-export const lifecycleMachine = setup({
+export const lifecycleMachine = /* @__PURE__ */ setup({
   types: {
     input: {} as LifecycleInput,
     context: {} as LifecycleContext,

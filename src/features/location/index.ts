@@ -3,7 +3,7 @@ import { defineFeature } from '../define.js';
 import { createLocationApi } from './api.js';
 import { locationInputFrom, locationListensTo, locationMachine } from './machine.js';
 
-export const locationFeature = defineFeature({
+export const locationFeature = /* @__PURE__ */ defineFeature({
   name: 'location',
   model: 'location',
   machine: locationMachine,

@@ -66,7 +66,7 @@ export type LocationEvent =
 export type LocationCommand = Extract<Command, { type: 'request.enqueue' | 'broadcast' | 'log' }>;
 
 /** The broadcasts the router must deliver to the location machine. */
-export const locationListensTo: readonly Broadcast['type'][] = Object.freeze([
+export const locationListensTo: readonly Broadcast['type'][] = /* @__PURE__ */ Object.freeze([
   'consent.changing',
   'consent.changed',
   'session.began',
@@ -144,7 +144,7 @@ function announce(next: LocationContext, enqueue: { emit(c: LocationCommand): vo
   enqueue.emit({ type: 'broadcast', event: { type: 'location.changed', params } });
 }
 
-export const locationMachine = setup({
+export const locationMachine = /* @__PURE__ */ setup({
   types: {
     context: {} as LocationContext,
     events: {} as LocationEvent,

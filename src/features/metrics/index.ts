@@ -3,7 +3,7 @@ import { defineFeature } from '../define.js';
 import { createMetricsApi } from './api.js';
 import { metricsListensTo, metricsMachine } from './machine.js';
 
-export const metricsFeature = defineFeature({
+export const metricsFeature = /* @__PURE__ */ defineFeature({
   name: 'metrics',
   model: 'metrics',
   machine: metricsMachine,

@@ -27,9 +27,9 @@ export type MetricsEvent =
 
 export type MetricsCommand = Extract<Command, { type: 'request.enqueue' | 'log' }>;
 
-export const metricsListensTo: readonly Broadcast['type'][] = Object.freeze(['consent.changed'] as const);
+export const metricsListensTo: readonly Broadcast['type'][] = /* @__PURE__ */ Object.freeze(['consent.changed'] as const);
 
-export const metricsMachine = setup({
+export const metricsMachine = /* @__PURE__ */ setup({
   types: {
     input: {} as MetricsInput,
     context: {} as MetricsContext,

@@ -7,7 +7,7 @@ import { param } from '../../log.js';
 import { ownEntries, setOwnValue } from '../../domain/untrusted.js';
 import type { Countly } from '../../types.js';
 
-const BASE_PARAMS = new Set(['app_key', 'device_id', 'timestamp', 'hour', 'dow', 'tz', 'sdk_version', 'sdk_name', 'av', 't', 'rr', 'checksum', 'checksum256']);
+const BASE_PARAMS = /* @__PURE__ */ new Set(['app_key', 'device_id', 'timestamp', 'hour', 'dow', 'tz', 'sdk_version', 'sdk_name', 'av', 't', 'rr', 'checksum', 'checksum256']);
 
 /** `countly.queue`: flush and the spec's queue operations (spec: Queue Operations). */
 export function createQueueApi(ctx: FeatureContext<typeof requestProcessorMachine>): Countly['queue'] {

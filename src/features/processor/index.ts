@@ -5,7 +5,7 @@ import { appKeysEffect } from './app-keys.js';
 import { transportEffect } from './effect.js';
 import { requestProcessorListensTo, requestProcessorMachine } from './machine.js';
 
-export const processorFeature = defineFeature({
+export const processorFeature = /* @__PURE__ */ defineFeature({
   name: 'processor',
   model: 'processor',
   machine: requestProcessorMachine,

@@ -55,7 +55,7 @@ export type RequestProcessorCommand = Extract<
 >;
 
 /** The broadcasts the router must deliver to the request processor. */
-export const requestProcessorListensTo: readonly Broadcast['type'][] = Object.freeze([
+export const requestProcessorListensTo: readonly Broadcast['type'][] = /* @__PURE__ */ Object.freeze([
   'sending.hold',
   'sending.release',
   'backoff.started',
@@ -85,7 +85,7 @@ const REDECIDE = {
   'processor.flush': [{ guard: 'isHardHeld', actions: 'refuseFlush' }, { target: 'deciding', actions: 'addFlush' }],
 } as const;
 
-export const requestProcessorMachine = setup({
+export const requestProcessorMachine = /* @__PURE__ */ setup({
   types: {
     context: {} as RequestProcessorContext,
     events: {} as RequestProcessorEvent,

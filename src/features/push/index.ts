@@ -4,7 +4,7 @@ import { createPushApi } from './api.js';
 import { pushListensTo, pushMachine } from './machine.js';
 import { decodeStoredToken, providerOf, PUSH_TOKEN_KEY } from './rules.js';
 
-export const pushFeature = defineFeature({
+export const pushFeature = /* @__PURE__ */ defineFeature({
   name: 'push',
   model: 'push',
   machine: pushMachine,

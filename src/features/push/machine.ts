@@ -83,7 +83,7 @@ export type PushEvent =
 
 export type PushCommand = Extract<Command, { type: 'request.enqueue' | 'storage.set' | 'storage.delete' | 'event.record' | 'log' }>;
 
-export const pushListensTo: readonly Broadcast['type'][] = Object.freeze(['consent.changed', 'session.began', 'identity.changed'] as const);
+export const pushListensTo: readonly Broadcast['type'][] = /* @__PURE__ */ Object.freeze(['consent.changed', 'session.began', 'identity.changed'] as const);
 
 const MODULE = 'Push';
 const log = (level: 'warning' | 'debug' | 'info', message: string): PushCommand => ({ type: 'log', level, module: MODULE, message });
@@ -105,7 +105,7 @@ export function pushContextFrom(input: PushInput): PushContext {
   };
 }
 
-export const pushMachine = setup({
+export const pushMachine = /* @__PURE__ */ setup({
   types: {
     input: {} as PushInput,
     context: {} as PushContext,

@@ -23,7 +23,7 @@ export const PUSH_TOKEN_KEY = 'pushToken';
  * HMS tokens are Android tokens told apart by `token_provider` (l. 2498: "e.g., FCM, HMS").
  * The spec names no web token key: a web app registers through one of these providers.
  */
-export const PUSH_PROVIDERS = Object.freeze({
+export const PUSH_PROVIDERS = /* @__PURE__ */ Object.freeze({
   FCM: { tokenKey: 'android_token', platform: 'a' },
   HMS: { tokenKey: 'android_token', platform: 'a' },
   APNS: { tokenKey: 'ios_token', platform: 'i' },

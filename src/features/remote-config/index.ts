@@ -4,7 +4,7 @@ import { createRemoteConfigApi } from './api.js';
 import { remoteConfigListensTo, remoteConfigMachine } from './machine.js';
 import { decodeStoredValues, RC_STORE_KEY } from './rules.js';
 
-export const remoteConfigFeature = defineFeature({
+export const remoteConfigFeature = /* @__PURE__ */ defineFeature({
   name: 'remoteConfig',
   model: 'remote-config',
   machine: remoteConfigMachine,

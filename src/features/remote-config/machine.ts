@@ -102,7 +102,7 @@ export type RemoteConfigEvent =
 
 export type RemoteConfigCommand = Extract<Command, { type: 'direct.request' | 'callback.invoke' | 'storage.set' | 'storage.delete' | 'log' }>;
 
-export const remoteConfigListensTo: readonly Deliverable[] = Object.freeze(['identity.changed', 'consent.changed', 'direct.answered', 'direct.failed'] as const);
+export const remoteConfigListensTo: readonly Deliverable[] = /* @__PURE__ */ Object.freeze(['identity.changed', 'consent.changed', 'direct.answered', 'direct.failed'] as const);
 
 type Enqueue = { emit: (c: RemoteConfigCommand) => void; assign: (a: Partial<RemoteConfigContext>) => void };
 const log = (level: 'warning' | 'debug' | 'info', message: string): RemoteConfigCommand => ({ type: 'log', level, module: MODULE, message });
@@ -174,7 +174,7 @@ export function remoteConfigContextFrom(input: RemoteConfigInput): RemoteConfigC
   };
 }
 
-export const remoteConfigMachine = setup({
+export const remoteConfigMachine = /* @__PURE__ */ setup({
   types: {
     input: {} as RemoteConfigInput,
     context: {} as RemoteConfigContext,

@@ -4,7 +4,7 @@ import { locationInputFrom, locationParamsAtBoot } from '../location/machine.js'
 import { createSessionsApi } from './api.js';
 import { sessionInputFrom, sessionListensTo, sessionMachine } from './machine.js';
 
-export const sessionFeature = defineFeature({
+export const sessionFeature = /* @__PURE__ */ defineFeature({
   name: 'session',
   model: 'session',
   machine: sessionMachine,

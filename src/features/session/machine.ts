@@ -103,7 +103,7 @@ export type SessionEvent =
 export type SessionCommand = Extract<Command, { type: 'request.enqueue' | 'broadcast' | 'log' }>;
 
 /** The broadcasts the router must deliver to the session machine. */
-export const sessionListensTo: readonly Broadcast['type'][] = Object.freeze([
+export const sessionListensTo: readonly Broadcast['type'][] = /* @__PURE__ */ Object.freeze([
   'app.visible',
   'app.hidden',
   'consent.changing',
@@ -185,7 +185,7 @@ function settle(totalMs: number): { seconds: number; carryMs: number } {
   return { seconds, carryMs: totalMs - seconds * 1000 };
 }
 
-export const sessionMachine = setup({
+export const sessionMachine = /* @__PURE__ */ setup({
   types: {
     context: {} as SessionContext,
     events: {} as SessionEvent,

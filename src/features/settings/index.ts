@@ -3,7 +3,7 @@ import { defineFeature } from '../define.js';
 import { settingsEffect } from './effect.js';
 import { settingsListensTo, settingsMachine } from './machine.js';
 
-export const settingsFeature = defineFeature({
+export const settingsFeature = /* @__PURE__ */ defineFeature({
   name: 'settings',
   model: 'settings',
   machine: settingsMachine,

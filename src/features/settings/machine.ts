@@ -46,7 +46,7 @@ export type SettingsEvent =
 
 export type SettingsCommand = Extract<Command, { type: 'settings.fetch' } | { type: 'storage.set' } | { type: 'broadcast' } | { type: 'log' } | { type: 'log.configure' }>;
 
-export const settingsListensTo: readonly Broadcast['type'][] = Object.freeze(['identity.changed'] as const);
+export const settingsListensTo: readonly Broadcast['type'][] = /* @__PURE__ */ Object.freeze(['identity.changed'] as const);
 
 /** The storage key of the merged settings. */
 export const SETTINGS_KEY = 'behaviorSettings';
@@ -58,7 +58,7 @@ export function updateIntervalMs(settings: Record<string, unknown>): number {
   return (typedSettings(settings).settings.scui ?? DEFAULT_UPDATE_HOURS) * 3_600_000;
 }
 
-export const settingsMachine = setup({
+export const settingsMachine = /* @__PURE__ */ setup({
   types: {
     context: {} as SettingsContext,
     events: {} as SettingsEvent,

@@ -4,7 +4,7 @@ import { defineFeature } from '../define.js';
 import { createUserApi } from './api.js';
 import { userListensTo, userMachine } from './machine.js';
 
-export const userFeature = defineFeature({
+export const userFeature = /* @__PURE__ */ defineFeature({
   name: 'user',
   model: 'user',
   machine: userMachine,

@@ -64,7 +64,7 @@ export type UserEvent =
 
 export type UserCommand = Extract<Command, { type: 'request.enqueue' | 'log' }>;
 
-export const userListensTo: readonly Broadcast['type'][] = Object.freeze([
+export const userListensTo: readonly Broadcast['type'][] = /* @__PURE__ */ Object.freeze([
   'session.beginning',
   'session.updating',
   'session.ending',
@@ -118,7 +118,7 @@ function applyAll(
 
 const atOf = (event: UserEvent): Instant | undefined => ('at' in event ? event.at : undefined);
 
-export const userMachine = setup({
+export const userMachine = /* @__PURE__ */ setup({
   types: {
     input: {} as UserInput,
     context: {} as UserContext,

@@ -4,7 +4,7 @@ import { createViewsApi } from './api.js';
 import { viewsEffect } from './effect.js';
 import { viewInputFrom, viewListensTo, viewMachine } from './machine.js';
 
-export const viewsFeature = defineFeature({
+export const viewsFeature = /* @__PURE__ */ defineFeature({
   name: 'views',
   model: 'views',
   machine: viewMachine,

@@ -119,7 +119,7 @@ export type ViewCommand =
   | Extract<Command, { type: 'views.watch' }>;
 
 /** The broadcasts the router must deliver to the view machine. */
-export const viewListensTo: readonly Deliverable[] = Object.freeze([
+export const viewListensTo: readonly Deliverable[] = /* @__PURE__ */ Object.freeze([
   'app.visible',
   'app.hidden',
   'session.began',
@@ -164,7 +164,7 @@ const CALL_NAME: Readonly<Record<ViewCallEvent['type'], StartKind | ViewCall>> =
   'views.addSegmentationById': 'addSegmentationById',
   'views.addSegmentationByName': 'addSegmentationByName',
 };
-const VIEW_CALLS = Object.keys(CALL_NAME) as Array<ViewCallEvent['type']>;
+const VIEW_CALLS = /* @__PURE__ */ Object.keys(CALL_NAME) as Array<ViewCallEvent['type']>;
 
 const atOf = (event: ViewEvent): Instant | undefined => ('at' in event ? event.at : undefined);
 
@@ -182,7 +182,7 @@ const run = <T extends ViewEvent['type']>(types: readonly T[], step: (c: ViewCon
     for (const command of result.commands) enqueue.emit(command);
   });
 
-export const viewMachine = setup({
+export const viewMachine = /* @__PURE__ */ setup({
   types: {
     context: {} as ViewContext,
     events: {} as ViewEvent,

@@ -107,7 +107,7 @@ const staleWarning = (n: number, where: string): UploaderCommand => ({
 
 const hasRows = ({ context }: { context: UploaderContext }): boolean => context.rows.length > 0;
 
-export const uploaderMachine = setup({
+export const uploaderMachine = /* @__PURE__ */ setup({
   types: {
     input: {} as { options?: Partial<UploaderOptions> },
     context: {} as UploaderContext,

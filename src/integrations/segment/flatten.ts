@@ -28,7 +28,7 @@ export interface FlattenLimits {
 }
 
 /** The SDK's defaults (spec 001, SDK Internal Limits): 128 / 256 / 100. */
-export const DEFAULT_LIMITS: Readonly<FlattenLimits> = Object.freeze({ maxKeyLength: 128, maxValueSize: 256, maxSegmentationValues: 100 });
+export const DEFAULT_LIMITS: Readonly<FlattenLimits> = /* @__PURE__ */ Object.freeze({ maxKeyLength: 128, maxValueSize: 256, maxSegmentationValues: 100 });
 
 /** Nested objects deeper than this are dropped (Segment's own payloads nest 2–3 levels). */
 export const MAX_DEPTH = 8;

@@ -76,7 +76,7 @@ export function mapTrack(event: SegmentEventFields, limits: FlattenLimits): Mapp
 }
 
 /** Keys the views feature reserves for itself (spec 001, Views); dropped here so no warning repeats per page. */
-export const RESERVED_VIEW_KEYS: readonly string[] = Object.freeze(['name', 'visit', 'start', 'segment', 'bounce', 'exit', 'view', 'domain', 'dur']);
+export const RESERVED_VIEW_KEYS: readonly string[] = /* @__PURE__ */ Object.freeze(['name', 'visit', 'start', 'segment', 'bounce', 'exit', 'view', 'domain', 'dur']);
 
 /**
  * `page` / `screen` → a view. Its name: the page/screen name, else the path (properties, then
@@ -188,7 +188,7 @@ export function mapGroup(event: SegmentEventFields, limits: FlattenLimits): Mapp
  * regard to case. The defaults follow the categories Segment's consent docs and the common
  * consent managers use; pass `consentCategories` to replace them (e.g. OneTrust's `C0002`).
  */
-export const DEFAULT_CONSENT_CATEGORIES: Readonly<Record<string, readonly ConsentFeature[]>> = Object.freeze({
+export const DEFAULT_CONSENT_CATEGORIES: Readonly<Record<string, readonly ConsentFeature[]>> = /* @__PURE__ */ Object.freeze({
   analytics: ['sessions', 'events', 'views', 'users', 'location', 'metrics', 'apm', 'crashes', 'clicks', 'scrolls', 'forms'],
   performance: ['sessions', 'events', 'views', 'users', 'location', 'metrics', 'apm', 'crashes', 'clicks', 'scrolls', 'forms'],
   functional: ['remote-config', 'content', 'feedback', 'star-rating'],

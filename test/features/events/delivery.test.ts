@@ -19,7 +19,8 @@ import { eventsFeature } from '../../../src/features/events/index.js';
 import { eventsInputFrom, eventsMachine, type EventsCommand, type EventsEvent, type EventsInput } from '../../../src/features/events/machine.js';
 import { createLogger } from '../../../src/log.js';
 import { instantAt } from '../../../src/protocol/time.js';
-import { createRouter } from '../../../src/runtime/router.js';
+import { createRouter, listenersOf } from '../../../src/runtime/router.js';
+import { features } from '../../../src/features/index.js';
 
 const T0 = Date.UTC(2026, 0, 1, 10, 0, 0);
 const ALL = Object.fromEntries(ConsentFeatures.map((f) => [f, true])) as unknown as ConsentState;
@@ -85,7 +86,7 @@ describe('(a) right before every session request', () => {
   }
 
   it('the router delivers them to the events machine', () => {
-    const route = createRouter();
+    const route = createRouter(listenersOf(features));
     for (const type of sessionBroadcasts) {
       expect(eventsFeature.listensTo).toContain(type);
       expect(route(type)).toContain('events');

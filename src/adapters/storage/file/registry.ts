@@ -15,7 +15,7 @@ interface OpenLog {
   refs: number;
 }
 
-const openLogs = new Map<string, OpenLog>();
+const openLogs = /* @__PURE__ */ new Map<string, OpenLog>();
 const closingLogs = new Map<string, Promise<void>>();
 
 /**

@@ -1,0 +1,62 @@
+/**
+ * `createCountlyWith`: an instance with the features an app names and the core every instance
+ * needs (device ID, behavior settings, lifecycle, backoff, the request processor). It imports
+ * no other feature, and every feature module is free of side effects at load, so a bundler
+ * leaves out what the app does not pass (docs/bundle-size.md).
+ *
+ *   import { createCountlyWith, eventsFeature, sessionFeature, viewsFeature, consentFeature } from 'chartly';
+ *   const countly = createCountlyWith(config, { features: [eventsFeature, sessionFeature, viewsFeature, consentFeature] });
+ */
+import { composeCountly, inBootOrder, type RuntimeMembers } from './compose.js';
+import type { AnyFeature } from './features/define.js';
+import { BOOT_ORDER, type ActorName } from './features/order.js';
+import { backoffFeature } from './features/backoff/index.js';
+import { deviceIdFeature } from './features/device-id/index.js';
+import { lifecycleFeature } from './features/lifecycle/index.js';
+import { processorFeature } from './features/processor/index.js';
+import { settingsFeature } from './features/settings/index.js';
+import type { Feature } from './features/index.js';
+import { createLogger, param } from './log.js';
+import { loggerOptionsOf } from './config.js';
+import type { Countly, CountlyConfig } from './types.js';
+
+/** What every instance runs, whichever features it has. */
+export const CORE_FEATURES = /* @__PURE__ */ Object.freeze([deviceIdFeature, settingsFeature, lifecycleFeature, backoffFeature, processorFeature] as const);
+type CoreFeature = (typeof CORE_FEATURES)[number];
+
+/** A feature an app may add to the core: `eventsFeature`, `sessionFeature`, `viewsFeature`, ... */
+export type OptionalFeature = Exclude<Feature, CoreFeature>;
+
+type ApiOf<F> = F extends { api?: (...args: never[]) => infer R } ? R : never;
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+type MembersOf<F> = keyof UnionToIntersection<ApiOf<F>>;
+
+/** The instance of `createCountlyWith`: the runtime's members, the core's namespaces and those of the features given. */
+export type CountlyWith<F extends readonly OptionalFeature[]> = Pick<Countly, Extract<keyof Countly, RuntimeMembers | MembersOf<CoreFeature> | MembersOf<F[number]>>>;
+
+const isFeature = (value: unknown): value is AnyFeature =>
+  typeof value === 'object' && value !== null && BOOT_ORDER.includes((value as { name?: unknown }).name as ActorName) && typeof (value as { input?: unknown }).input === 'function';
+
+/**
+ * An independent instance with the core and `options.features` (order and repeats do not
+ * matter). Anything in the list that is not a chartly feature is warned about and left out;
+ * the namespaces of features left out are absent from the instance.
+ */
+export function createCountlyWith<const F extends readonly OptionalFeature[]>(config: CountlyConfig, options: { features: F }): CountlyWith<F> {
+  let given: unknown;
+  try {
+    given = (options as { features?: unknown } | null | undefined)?.features;
+  } catch {
+    given = undefined;
+  }
+  const list: AnyFeature[] = [...CORE_FEATURES];
+  if (Array.isArray(given)) {
+    for (const f of given as unknown[]) {
+      if (isFeature(f)) list.push(f);
+      else createLogger(loggerOptionsOf(config)).warning('Init', `createCountlyWith, ${param(typeof f === 'object' && f !== null ? (f as { name?: unknown }).name : f)} is not a chartly feature and was left out`);
+    }
+  } else {
+    createLogger(loggerOptionsOf(config)).warning('Init', 'createCountlyWith, options.features must be an array of features; starting with the core only');
+  }
+  return composeCountly(config, inBootOrder(list)) as CountlyWith<F>;
+}
