@@ -5,7 +5,8 @@
  *
  *   npm run bench                 full run (about 2–3 minutes)
  *   npm run bench -- --quick      smaller counts and caps, for trying the harness
- *   npm run bench -- --only=1,3   a subset of the workloads (5 or `backend`: backend mode, bench/backend.ts)
+ *   npm run bench -- --only=1,3   a subset of the workloads (5 or `backend`: backend mode, bench/backend.ts;
+ *                                 6 or `browser`: headless Chromium vs countly-sdk-web, bench/browser.ts)
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { createRequire } from 'node:module';
 import type { DeliverJob, DeliverResult, EnqueueJob, EnqueueResult, Job, JobResult, RecordJob, RecordResult, RunnerMessage, Sdk, WorkerMessage } from './lib.js';
 import { startServer, type CountlyTestServer, type ReceivedRequest } from '../src/server/index.js';
 import { backendSection } from './backend.js';
+import { browserSection } from './browser.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -27,7 +29,7 @@ const require = createRequire(import.meta.url);
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',') ?? ['1', '2', '3', '4', '5']).map((w) => (w === 'backend' ? 5 : Number(w)));
+const only = (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',') ?? ['1', '2', '3', '4', '5', '6']).map((w) => (w === 'backend' ? 5 : w === 'browser' ? 6 : Number(w)));
 
 const SETTINGS = {
   enqueue: {
@@ -560,6 +562,13 @@ async function main(): Promise<void> {
     sections.push(section.text);
     goals.push(...section.goals);
   }
+  if (only.includes(6)) {
+    // Skipped with the reason printed when there is no Chromium (bench/browser.ts).
+    const section = await browserSection(quick, progress);
+    raw.browser = section.raw;
+    sections.push(section.text);
+    goals.push(...section.goals);
+  }
   const goalTable = table(
     ['goal', 'measured', 'verdict'],
     goals.map((g) => [g.goal, g.measured, g.pass === null ? 'n/a' : verdict(g.pass)]),
@@ -571,7 +580,7 @@ async function main(): Promise<void> {
   const resultsDir = join(here, 'results');
   mkdirSync(resultsDir, { recursive: true });
   // A subset run (`--only`) keeps the last full run's file: it saves beside it.
-  const full = [1, 2, 3, 4, 5].every((w) => only.includes(w));
+  const full = [1, 2, 3, 4, 5, 6].every((w) => only.includes(w));
   const file = full ? 'latest.json' : `only-${[...new Set(only)].sort().join('-')}.json`;
   writeFileSync(
     join(resultsDir, file),

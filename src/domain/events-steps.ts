@@ -41,6 +41,8 @@ export const unchanged = (c: EventsContext): Step => ({ context: c, commands: []
  * only, or everything (`all`). `identity` stamps them with an earlier device ID.
  */
 export function batch(c: EventsContext, all: boolean, identity?: EventsIdentity): Step {
+  // The common case of every record below the threshold: nothing to cut, nothing copied.
+  if (c.pending.length === 0 || (!all && c.pending.length < Math.max(1, Math.floor(c.threshold)))) return unchanged(c);
   const { batches, rest } = cutBatches(c.pending, c.threshold, all);
   if (batches.length === 0) return unchanged(c);
   // spec: User Profiles — pending user details are saved before events are batched.

@@ -162,3 +162,14 @@ describe('fetchTransport: sendOnExit', () => {
     );
   });
 });
+
+describe('fetchTransport: keepalive budget in bytes', () => {
+  it('counts UTF-8 bytes, not characters: a non-ASCII body over the budget in bytes is not sent with keepalive', () => {
+    const f = recordingFetch();
+    const t = fetchTransport({ fetch: f.fake, keepalive: true });
+    // 30,000 characters, 90,000 bytes in UTF-8.
+    void t.send(post('€'.repeat(30_000)));
+    void t.send(post('a'.repeat(60_000)));
+    expect(f.calls.map((c) => c.init.keepalive === true)).toEqual([false, true]);
+  });
+});

@@ -30,7 +30,13 @@ interface Globals {
 }
 const globals = (): Globals => globalThis as unknown as Globals;
 
-const bytesOf = (request: TransportRequest): number => (request.body === undefined ? 0 : new Blob([request.body]).size);
+/** UTF-8 bytes of the body: its length for the urlencoded (ASCII) bodies the SDK sends, a Blob's size otherwise. */
+function bytesOf(request: TransportRequest): number {
+  const body = request.body;
+  if (body === undefined) return 0;
+  for (let i = 0; i < body.length; i++) if (body.charCodeAt(i) > 0x7f) return new Blob([body]).size;
+  return body.length;
+}
 
 /** Only a request a beacon or a header-less keepalive fetch can carry as is: no custom header to lose. */
 const plain = (request: TransportRequest): boolean => Object.keys(request.headers).every((h) => h.toLowerCase() === 'content-type');
