@@ -173,3 +173,87 @@ describe('fetchTransport: keepalive budget in bytes', () => {
     expect(f.calls.map((c) => c.init.keepalive === true)).toEqual([false, true]);
   });
 });
+
+/** Exclusive locks by name, granted in request order (the Web Locks semantics the transport relies on). */
+function fakeLocks() {
+  const held = new Set<string>();
+  const waiting = new Map<string, Array<() => void>>();
+  const names: string[] = [];
+  return {
+    names,
+    async request(name: string, cb: () => Promise<unknown>): Promise<unknown> {
+      names.push(name);
+      while (held.has(name)) await new Promise<void>((wake) => waiting.set(name, [...(waiting.get(name) ?? []), wake]));
+      held.add(name);
+      try {
+        return await cb();
+      } finally {
+        held.delete(name);
+        waiting.get(name)?.shift()?.();
+      }
+    },
+    async query() {
+      return {};
+    },
+  };
+}
+
+describe('fetchTransport: one send at a time per server across tabs (Web Locks)', () => {
+  it('two transports ("tabs") sharing a lock manager never have two requests to one server in flight', async () => {
+    const locks = fakeLocks();
+    const f = recordingFetch();
+    const a = fetchTransport({ fetch: f.fake, exclusive: true, locks });
+    const b = fetchTransport({ fetch: f.fake, exclusive: true, locks });
+    const sends = [a.send(post('a=1')), b.send(post('b=1')), a.send(post('a=2'))];
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    expect(f.calls).toHaveLength(1);
+    for (let n = 1; n <= 3; n++) {
+      f.answerAll();
+      for (let i = 0; i < 20; i++) await Promise.resolve();
+      expect(f.calls).toHaveLength(Math.min(n + 1, 3));
+    }
+    await Promise.all(sends);
+    expect(new Set(locks.names)).toEqual(new Set(['chartly-send:http://x']));
+  });
+
+  it('a lock not granted within the wait does not stop the send; a late grant is given back at once', async () => {
+    vi.useFakeTimers();
+    try {
+      let grant: (() => Promise<unknown>) | undefined;
+      const never = { request: (_n: string, cb: () => Promise<unknown>) => ((grant = cb), new Promise<never>(() => undefined)), query: async () => ({}) };
+      const f = recordingFetch();
+      const sent = fetchTransport({ fetch: f.fake, exclusive: true, locks: never, sendLockWaitMs: 2000 }).send(post('a=1'));
+      await vi.advanceTimersByTimeAsync(1999);
+      expect(f.calls).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(f.calls).toHaveLength(1);
+      f.answerAll();
+      await expect(sent).resolves.toMatchObject({ kind: 'response', status: 200 });
+      await expect(grant?.()).resolves.toBeUndefined();
+      expect(f.calls).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a lock manager that refuses or throws: the send goes at once', async () => {
+    const f = recordingFetch();
+    const refusing = { request: () => Promise.reject(new DOMException('no', 'SecurityError')), query: async () => ({}) };
+    const throwing = { request: () => { throw new Error('sync'); }, query: async () => ({}) };
+    const s1 = fetchTransport({ fetch: f.fake, exclusive: true, locks: refusing }).send(post('a=1'));
+    const s2 = fetchTransport({ fetch: f.fake, exclusive: true, locks: throwing as never }).send(post('b=1'));
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    expect(f.calls).toHaveLength(2);
+    f.answerAll();
+    await Promise.all([s1, s2]);
+  });
+
+  it('off outside a page and when asked: no lock is taken', async () => {
+    const locks = fakeLocks();
+    const f = recordingFetch();
+    void fetchTransport({ fetch: f.fake, locks }).send(post('a=1'));
+    void fetchTransport({ fetch: f.fake, exclusive: false, locks }).send(post('b=1'));
+    expect(locks.names).toEqual([]);
+    expect(f.calls).toHaveLength(2);
+  });
+});

@@ -7,6 +7,7 @@
  * B: while tab A lives with its queue, tab B (online) sends none of A's events; once A is
  *    gone, the next tab delivers A's events, once.
  * C: two tabs opened at the same moment on a fresh origin agree on one generated device ID.
+ * D: two tabs sending at once: the server never has two of their requests in flight (Web Lock per send).
  */
 import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -93,6 +94,57 @@ describe.skipIf(!HAS_CHROMIUM)('many tabs on IndexedDB (headless Chromium)', () 
     await Promise.all([recordAndFlush(a, 'a', 1), recordAndFlush(b, 'b', 1)]);
     expect(new Set(server.received.map((r) => r.params.device_id))).toEqual(new Set([sa.deviceId]));
     await Promise.all([a.close(), b.close()]);
+  }, 60_000);
+
+  it('one send at a time: two tabs flushing together never have two requests in flight at the server', async () => {
+    // A pass-through to the Countly server that counts the requests in flight at once.
+    let inFlight = 0;
+    let most = 0;
+    const proxy = await listen((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const counted = req.method !== 'OPTIONS';
+        if (counted) most = Math.max(most, ++inFlight);
+        const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
+        void fetch(`${server.url}${req.url ?? '/'}`, { method: req.method ?? 'GET', headers, ...(body ? { body } : {}) })
+          .then(async (upstream) => {
+            const answer = Buffer.from(await upstream.arrayBuffer());
+            // Held a little, so overlapping sends would show.
+            await new Promise((r) => setTimeout(r, 40));
+            const out: Record<string, string> = {};
+            upstream.headers.forEach((v, k) => (k === 'content-encoding' || k === 'content-length' || k === 'transfer-encoding' ? undefined : (out[k] = v)));
+            res.writeHead(upstream.status, out);
+            res.end(answer);
+          })
+          .catch(() => {
+            res.writeHead(502);
+            res.end();
+          })
+          .finally(() => {
+            if (counted) inFlight--;
+          });
+      });
+    });
+    try {
+      const [a, b] = await Promise.all([openTab(proxy.origin), openTab(proxy.origin)]);
+      const burst = (page: Page, tab: string) =>
+        page.evaluate(async (t) => {
+          const driver = (window as unknown as { chartly: ChartlyDriver }).chartly;
+          for (let i = 0; i < 4; i++) {
+            driver.record('serial', { segmentation: { id: `${t}:${i}` } });
+            await driver.flush();
+          }
+        }, tab);
+      await Promise.all([burst(a, 'a'), burst(b, 'b')]);
+      expect(received().filter((id) => id.startsWith('a:') || id.startsWith('b:')).sort()).toEqual(['a:0', 'a:1', 'a:2', 'a:3', 'b:0', 'b:1', 'b:2', 'b:3']);
+      expect(most).toBe(1);
+      await Promise.all([a.close(), b.close()]);
+    } finally {
+      await proxy.close();
+    }
   }, 60_000);
 
   it('two tabs offline, both closed, a later tab delivers all 200 events, none twice', async () => {

@@ -1,4 +1,5 @@
 import type { Transport, TransportRequest, TransportResult } from '../types.js';
+import { findLocks, type Locks } from '../storage/indexeddb-tabs.js';
 
 export interface FetchTransportOptions {
   /** The fetch to use; default: the global `fetch`, looked up when a request is sent. */
@@ -13,6 +14,55 @@ export interface FetchTransportOptions {
   keepalive?: boolean;
   /** `navigator.sendBeacon` by default, looked up at the moment of use; `sendOnExit` falls back to it. */
   sendBeacon?: (url: string, data: Blob) => boolean;
+  /**
+   * One send at a time per server across the tabs of an origin: each send holds the Web Lock
+   * `chartly-send:<server origin>` while it is in flight, so the server never gets two
+   * requests of one device at once. A lock not granted within `sendLockWaitMs` (a tab stuck
+   * in a long send, a broken lock manager) does not stop the send. Default: on where
+   * `navigator.locks` exists in a page.
+   */
+  exclusive?: boolean;
+  /** How long a send waits for the lock before it goes anyway; default 2,000 ms. */
+  sendLockWaitMs?: number;
+  /** The lock manager; default `navigator.locks`, looked up per send. */
+  locks?: Locks;
+}
+
+/** The Web Lock every tab's sends to one server share. */
+export const sendLockName = (url: string): string => {
+  try {
+    return `chartly-send:${new URL(url).origin}`;
+  } catch {
+    return 'chartly-send:';
+  }
+};
+
+/**
+ * Runs `send` under the exclusive lock `name`, or without it when the lock manager refuses or
+ * does not grant it within `waitMs`. Never rejects when `send` does not.
+ */
+function underSendLock<T>(locks: Locks, name: string, waitMs: number, send: () => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve) => {
+    let started: Promise<T> | null = null;
+    const start = (): Promise<T> => {
+      if (!started) {
+        started = send();
+        void started.then(resolve);
+      }
+      return started;
+    };
+    const timer = setTimeout(start, waitMs);
+    const unlocked = (): void => {
+      clearTimeout(timer);
+      void start();
+    };
+    try {
+      // Granted after giving up: the send already went; the lock is given back at once.
+      locks.request(name, () => (clearTimeout(timer), started ? Promise.resolve() : start().then(() => undefined))).catch(unlocked);
+    } catch {
+      unlocked();
+    }
+  });
 }
 
 /**
@@ -49,6 +99,8 @@ const plain = (request: TransportRequest): boolean => Object.keys(request.header
 export function fetchTransport(options: FetchTransportOptions = {}): Transport {
   const now = options.now ?? (() => Date.now());
   const keepalive = options.keepalive ?? typeof globals().document === 'object';
+  const exclusive = options.exclusive ?? typeof globals().document === 'object';
+  const sendLockWaitMs = options.sendLockWaitMs ?? 2000;
   /** Keepalive requests in flight and their body bytes: the budget they use. */
   const outliving = new Map<TransportRequest, number>();
   let used = 0;
@@ -71,33 +123,38 @@ export function fetchTransport(options: FetchTransportOptions = {}): Transport {
     return init;
   };
 
-  return {
-    async send(request: TransportRequest): Promise<TransportResult> {
-      const started = now();
-      const doFetch = lookupFetch();
-      if (!doFetch) {
-        return { kind: 'network-error', message: 'no fetch available on this platform', elapsedMs: 0 };
-      }
-      let signal: AbortSignal | undefined;
-      const outlives = keepalive && reserve(request);
-      try {
-        // Inside the try: a timeout AbortSignal refuses (RangeError) is a failed send, not a throw.
-        signal = AbortSignal.timeout(request.timeoutMs);
-        const init: RequestInit = { ...initOf(request), signal };
-        if (outlives) init.keepalive = true;
-        const response = await doFetch(request.url, init);
-        const body = await response.text();
-        return { kind: 'response', status: response.status, body, elapsedMs: now() - started };
-      } catch (error) {
-        const elapsedMs = now() - started;
-        const name = (error as { name?: string } | null)?.name;
-        if (name === 'TimeoutError' || (name === 'AbortError' && signal?.aborted === true)) return { kind: 'timeout', elapsedMs };
-        return { kind: 'network-error', message: error instanceof Error ? error.message : String(error), elapsedMs };
-      } finally {
-        if (outlives) release(request);
-      }
-    },
+  /** One fetch, keepalive while the budget allows; every failure a value. */
+  async function sendNow(request: TransportRequest): Promise<TransportResult> {
+    const started = now();
+    const doFetch = lookupFetch();
+    if (!doFetch) {
+      return { kind: 'network-error', message: 'no fetch available on this platform', elapsedMs: 0 };
+    }
+    let signal: AbortSignal | undefined;
+    const outlives = keepalive && reserve(request);
+    try {
+      // Inside the try: a timeout AbortSignal refuses (RangeError) is a failed send, not a throw.
+      signal = AbortSignal.timeout(request.timeoutMs);
+      const init: RequestInit = { ...initOf(request), signal };
+      if (outlives) init.keepalive = true;
+      const response = await doFetch(request.url, init);
+      const body = await response.text();
+      return { kind: 'response', status: response.status, body, elapsedMs: now() - started };
+    } catch (error) {
+      const elapsedMs = now() - started;
+      const name = (error as { name?: string } | null)?.name;
+      if (name === 'TimeoutError' || (name === 'AbortError' && signal?.aborted === true)) return { kind: 'timeout', elapsedMs };
+      return { kind: 'network-error', message: error instanceof Error ? error.message : String(error), elapsedMs };
+    } finally {
+      if (outlives) release(request);
+    }
+  }
 
+  const transport: Transport = {
+    send(request: TransportRequest): Promise<TransportResult> {
+      const locks = exclusive ? (options.locks ?? findLocks()) : undefined;
+      return locks ? underSendLock(locks, sendLockName(request.url), sendLockWaitMs, () => sendNow(request)) : sendNow(request);
+    },
     sendOnExit(requests: readonly TransportRequest[]): number {
       // Offline: nothing would arrive, and what is handed over counts as sent. Keep it queued.
       if (globals().navigator?.onLine === false) return 0;
@@ -137,6 +194,7 @@ export function fetchTransport(options: FetchTransportOptions = {}): Transport {
       }
     },
   };
+  return transport;
 }
 
 function splitQuery(url: string): [string, string] {
