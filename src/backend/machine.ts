@@ -47,53 +47,54 @@ export function scopeOf(level: Exclude<PoolLevel, 'none'>, appKey: string, devic
   return { kind: 'device', appKey, deviceId };
 }
 
-export const poolMachine = /* @__PURE__ */ setup({
-  types: {
-    input: {} as PoolMachineInput,
-    context: {} as PoolMachineContext,
-    events: {} as PoolMachineEvent,
-    emitted: {} as PoolMachineCommand,
-  },
-  delays: {
-    flushInterval: ({ context }) => context.flushIntervalMs,
-  },
-  actions: {
-    takeReached: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'pool.reached') return;
-      enqueue.emit({ type: 'pool.take', scope: scopeOf(event.level, event.appKey, event.deviceId), reason: event.level });
-      enqueue.assign({ takes: { ...context.takes, [event.level]: context.takes[event.level] + 1 } });
-    }),
-    /** The device's pooled events are queued before its request: the server sees its calls in order. */
-    storeAfterDevice: enqueueActions(({ event, enqueue }) => {
-      if (event.type !== 'backend.request') return;
-      const { appKey, deviceId } = event.request;
-      enqueue.emit({ type: 'pool.take', scope: { kind: 'device', appKey, deviceId }, reason: 'order' });
-      enqueue.emit({ type: 'backend.store', request: event.request });
-    }),
-    takeAll: enqueueActions(({ context, enqueue }, params: { reason: 'timer' | 'flush' | 'shutdown' }) => {
-      enqueue.emit({ type: 'pool.take', scope: { kind: 'all' }, reason: params.reason });
-      enqueue.assign({ takes: { ...context.takes, [params.reason]: context.takes[params.reason] + 1 } });
-    }),
-  },
-}).createMachine({
-  id: 'backendPool',
-  context: ({ input }) => ({ flushIntervalMs: input.flushIntervalMs, takes: NO_TAKES }),
-  initial: 'running',
-  states: {
-    running: {
-      after: {
-        flushInterval: { target: 'running', reenter: true, actions: { type: 'takeAll', params: { reason: 'timer' } } },
+export const poolMachine = /* @__PURE__ */ (() =>
+  setup({
+    types: {
+      input: {} as PoolMachineInput,
+      context: {} as PoolMachineContext,
+      events: {} as PoolMachineEvent,
+      emitted: {} as PoolMachineCommand,
+    },
+    delays: {
+      flushInterval: ({ context }) => context.flushIntervalMs,
+    },
+    actions: {
+      takeReached: enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'pool.reached') return;
+        enqueue.emit({ type: 'pool.take', scope: scopeOf(event.level, event.appKey, event.deviceId), reason: event.level });
+        enqueue.assign({ takes: { ...context.takes, [event.level]: context.takes[event.level] + 1 } });
+      }),
+      /** The device's pooled events are queued before its request: the server sees its calls in order. */
+      storeAfterDevice: enqueueActions(({ event, enqueue }) => {
+        if (event.type !== 'backend.request') return;
+        const { appKey, deviceId } = event.request;
+        enqueue.emit({ type: 'pool.take', scope: { kind: 'device', appKey, deviceId }, reason: 'order' });
+        enqueue.emit({ type: 'backend.store', request: event.request });
+      }),
+      takeAll: enqueueActions(({ context, enqueue }, params: { reason: 'timer' | 'flush' | 'shutdown' }) => {
+        enqueue.emit({ type: 'pool.take', scope: { kind: 'all' }, reason: params.reason });
+        enqueue.assign({ takes: { ...context.takes, [params.reason]: context.takes[params.reason] + 1 } });
+      }),
+    },
+  }).createMachine({
+    id: 'backendPool',
+    context: ({ input }) => ({ flushIntervalMs: input.flushIntervalMs, takes: NO_TAKES }),
+    initial: 'running',
+    states: {
+      running: {
+        after: {
+          flushInterval: { target: 'running', reenter: true, actions: { type: 'takeAll', params: { reason: 'timer' } } },
+        },
+        on: {
+          'pool.reached': { actions: 'takeReached' },
+          'backend.request': { actions: 'storeAfterDevice' },
+          'backend.flush': { actions: { type: 'takeAll', params: { reason: 'flush' } } },
+          'backend.stop': { target: 'stopped', actions: { type: 'takeAll', params: { reason: 'shutdown' } } },
+        },
       },
-      on: {
-        'pool.reached': { actions: 'takeReached' },
-        'backend.request': { actions: 'storeAfterDevice' },
-        'backend.flush': { actions: { type: 'takeAll', params: { reason: 'flush' } } },
-        'backend.stop': { target: 'stopped', actions: { type: 'takeAll', params: { reason: 'shutdown' } } },
+      stopped: {
+        // Calls after shutdown never reach the machine (the API refuses them); nothing is decided here.
+        type: 'final',
       },
     },
-    stopped: {
-      // Calls after shutdown never reach the machine (the API refuses them); nothing is decided here.
-      type: 'final',
-    },
-  },
-});
+}))();

@@ -33,6 +33,17 @@ function recordingHandle(options: { fail?: boolean } = {}) {
 
 const set = (key: string): StorageOp => ({ op: 'set', key, value: '1' });
 
+/** A writer whose first group (`set a`) is in flight and held until `h.release()`. */
+async function writerWithWriteInFlight() {
+  const h = recordingHandle();
+  const w = new StorageWriter(createLogger({ console: false }));
+  w.attach(h.handle);
+  h.hold();
+  w.push([set('a')]);
+  await Promise.resolve();
+  return { h, w };
+}
+
 describe('StorageWriter', () => {
   it('groups one synchronous burst into one write', async () => {
     const h = recordingHandle();
@@ -47,12 +58,7 @@ describe('StorageWriter', () => {
   });
 
   it('groups what arrives during a write into the next write, in order', async () => {
-    const h = recordingHandle();
-    const w = new StorageWriter(createLogger({ console: false }));
-    w.attach(h.handle);
-    h.hold();
-    w.push([set('a')]);
-    await Promise.resolve();
+    const { h, w } = await writerWithWriteInFlight();
     await Promise.resolve();
     w.push([set('b')]);
     w.push([set('c')]);
@@ -112,12 +118,7 @@ describe('StorageWriter', () => {
   });
 
   it('urgent: what is pending goes to the storage now, beside the write in flight, and is durable once both land', async () => {
-    const h = recordingHandle();
-    const w = new StorageWriter(createLogger({ console: false }));
-    w.attach(h.handle);
-    h.hold();
-    w.push([set('a')]);
-    await Promise.resolve();
+    const { h, w } = await writerWithWriteInFlight();
     const ticket = w.push([set('b')]);
     w.urgent();
     // Handed over synchronously, without waiting for the first write.

@@ -31,45 +31,46 @@ export type AttributionCommand = Extract<Command, { type: 'request.enqueue' | 'l
 
 export const attributionListensTo: readonly Broadcast['type'][] = /* @__PURE__ */ Object.freeze(['consent.changed'] as const);
 
-export const attributionMachine = /* @__PURE__ */ setup({
-  types: {
-    input: {} as AttributionInput,
-    context: {} as AttributionContext,
-    events: {} as AttributionEvent,
-    emitted: {} as AttributionCommand,
-  },
-  guards: {
-    consented: ({ context }) => context.consent,
-  },
-  actions: {
-    queueDirect: enqueueActions(({ event, enqueue }) => {
-      assertEvent(event, 'attribution.direct');
-      enqueue.emit({ type: 'request.enqueue', params: { ...event.params }, at: event.at });
-    }),
-    queueIndirect: enqueueActions(({ event, enqueue }) => {
-      assertEvent(event, 'attribution.indirect');
-      enqueue.emit({ type: 'request.enqueue', params: { aid: event.aid }, at: event.at });
-    }),
-    refuse: enqueueActions(({ event, enqueue }) => {
-      const fn = event.type === 'attribution.indirect' ? 'recordIndirect' : 'recordDirect';
-      enqueue.emit({ type: 'log', level: 'warning', module: 'Attribution', message: `${fn}, no "attribution" consent; call ignored` });
-    }),
-    storeConsent: enqueueActions(({ event, enqueue }) => {
-      assertEvent(event, 'consent.changed');
-      enqueue.assign({ consent: event.after.attribution });
-    }),
-  },
-}).createMachine({
-  id: 'attribution',
-  context: ({ input }) => ({ consent: input.consent }),
-  initial: 'active',
-  states: {
-    active: {
-      on: {
-        'attribution.direct': [{ guard: 'consented', actions: 'queueDirect' }, { actions: 'refuse' }],
-        'attribution.indirect': [{ guard: 'consented', actions: 'queueIndirect' }, { actions: 'refuse' }],
-        'consent.changed': { actions: 'storeConsent' },
+export const attributionMachine = /* @__PURE__ */ (() =>
+  setup({
+    types: {
+      input: {} as AttributionInput,
+      context: {} as AttributionContext,
+      events: {} as AttributionEvent,
+      emitted: {} as AttributionCommand,
+    },
+    guards: {
+      consented: ({ context }) => context.consent,
+    },
+    actions: {
+      queueDirect: enqueueActions(({ event, enqueue }) => {
+        assertEvent(event, 'attribution.direct');
+        enqueue.emit({ type: 'request.enqueue', params: { ...event.params }, at: event.at });
+      }),
+      queueIndirect: enqueueActions(({ event, enqueue }) => {
+        assertEvent(event, 'attribution.indirect');
+        enqueue.emit({ type: 'request.enqueue', params: { aid: event.aid }, at: event.at });
+      }),
+      refuse: enqueueActions(({ event, enqueue }) => {
+        const fn = event.type === 'attribution.indirect' ? 'recordIndirect' : 'recordDirect';
+        enqueue.emit({ type: 'log', level: 'warning', module: 'Attribution', message: `${fn}, no "attribution" consent; call ignored` });
+      }),
+      storeConsent: enqueueActions(({ event, enqueue }) => {
+        assertEvent(event, 'consent.changed');
+        enqueue.assign({ consent: event.after.attribution });
+      }),
+    },
+  }).createMachine({
+    id: 'attribution',
+    context: ({ input }) => ({ consent: input.consent }),
+    initial: 'active',
+    states: {
+      active: {
+        on: {
+          'attribution.direct': [{ guard: 'consented', actions: 'queueDirect' }, { actions: 'refuse' }],
+          'attribution.indirect': [{ guard: 'consented', actions: 'queueIndirect' }, { actions: 'refuse' }],
+          'consent.changed': { actions: 'storeConsent' },
+        },
       },
     },
-  },
-});
+}))();

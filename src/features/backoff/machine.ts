@@ -131,97 +131,98 @@ export function shouldBackOff(c: BackoffContext, e: Succeeded): boolean {
   return slow && queueLight && recent;
 }
 
-export const backoffMachine = /* @__PURE__ */ setup({
-  types: {
-    context: {} as BackoffContext,
-    events: {} as BackoffEvent,
-    input: {} as BackoffInput,
-    emitted: {} as BackoffCommand,
-  },
-  delays: {
-    backoffDuration: ({ context }) => context.settings.bom_d * 1000,
-  },
-  guards: {
-    triggers: ({ context, event }) => event.type === 'transport.succeeded' && shouldBackOff(context, event),
-    isEvaluated: ({ context, event }) => event.type === 'transport.succeeded' && evaluated(context, event),
-    turnsOff: ({ context, event }) =>
-      event.type === 'settings.updated' && event.settings.bom === false && context.settings.bom,
-  },
-  actions: {
-    /** Health check: logBackoffRequest. `cbom` is kept up to date at once, so cbom ≤ bom always. */
-    countBackoff: assign(({ context, event }) => {
-      const e = event as Succeeded;
-      const consecutive = context.consecutive + 1;
-      return {
-        total: context.total + 1,
-        consecutive,
-        maxConsecutive: Math.max(context.maxConsecutive, consecutive),
-        untilMs: e.completedAt + context.settings.bom_d * 1000,
-      };
-    }),
-    /** Health check: logConsecutiveBackoffRequest — a delivered response that did not trigger ends the run. */
-    endRun: assign({ consecutive: 0 }),
-    announce: enqueueActions(({ context, event, enqueue }) => {
-      const e = event as Succeeded;
-      enqueue.emit({
-        type: 'log',
-        level: 'warning',
-        module: MODULE,
-        message: `backoff, server slow (${e.elapsedMs} ms, ${e.queueLength} queued), pausing for ${context.settings.bom_d} s`,
-      });
-      enqueue.emit({ type: 'broadcast', event: { type: 'backoff.started', untilMs: context.untilMs as number } });
-    }),
-    finish: enqueueActions(({ enqueue }) => {
-      enqueue.assign({ untilMs: null });
-      enqueue.emit({ type: 'broadcast', event: { type: 'backoff.ended' } });
-    }),
-    applySettings: assign(({ context, event }) => {
-      if (event.type !== 'settings.updated') return {};
-      return {
-        settings: { ...context.settings, ...readBackoffSettings(event.settings) },
-        // rqs is the request queue size the load check divides by (spec: SDK Behavior Settings).
-        maxQueueSize: event.settings.rqs ?? context.maxQueueSize,
-      };
-    }),
-    resetCounters: assign({ total: 0, consecutive: 0, maxConsecutive: 0 }),
-  },
-}).createMachine({
-  id: 'backoff',
-  context: ({ input }) => initialBackoffContext(input),
-  initial: 'watching',
-  on: {
-    'settings.updated': { actions: 'applySettings' },
-    'backoff.resetCounters': { actions: 'resetCounters' },
-  },
-  states: {
-    watching: {
-      on: {
-        'transport.succeeded': [
-          { guard: 'triggers', target: 'backingOff', actions: 'countBackoff' },
-          { guard: 'isEvaluated', actions: 'endRun' },
-        ],
-      },
+export const backoffMachine = /* @__PURE__ */ (() =>
+  setup({
+    types: {
+      context: {} as BackoffContext,
+      events: {} as BackoffEvent,
+      input: {} as BackoffInput,
+      emitted: {} as BackoffCommand,
     },
-    backingOff: {
-      exit: 'finish',
-      initial: 'pausing',
-      on: {
-        // spec: disableBackoffMechanism — "after disabling, mechanism must not work".
-        'settings.updated': [{ guard: 'turnsOff', target: 'watching', actions: 'applySettings' }, { actions: 'applySettings' }],
+    delays: {
+      backoffDuration: ({ context }) => context.settings.bom_d * 1000,
+    },
+    guards: {
+      triggers: ({ context, event }) => event.type === 'transport.succeeded' && shouldBackOff(context, event),
+      isEvaluated: ({ context, event }) => event.type === 'transport.succeeded' && evaluated(context, event),
+      turnsOff: ({ context, event }) =>
+        event.type === 'settings.updated' && event.settings.bom === false && context.settings.bom,
+    },
+    actions: {
+      /** Health check: logBackoffRequest. `cbom` is kept up to date at once, so cbom ≤ bom always. */
+      countBackoff: assign(({ context, event }) => {
+        const e = event as Succeeded;
+        const consecutive = context.consecutive + 1;
+        return {
+          total: context.total + 1,
+          consecutive,
+          maxConsecutive: Math.max(context.maxConsecutive, consecutive),
+          untilMs: e.completedAt + context.settings.bom_d * 1000,
+        };
+      }),
+      /** Health check: logConsecutiveBackoffRequest — a delivered response that did not trigger ends the run. */
+      endRun: assign({ consecutive: 0 }),
+      announce: enqueueActions(({ context, event, enqueue }) => {
+        const e = event as Succeeded;
+        enqueue.emit({
+          type: 'log',
+          level: 'warning',
+          module: MODULE,
+          message: `backoff, server slow (${e.elapsedMs} ms, ${e.queueLength} queued), pausing for ${context.settings.bom_d} s`,
+        });
+        enqueue.emit({ type: 'broadcast', event: { type: 'backoff.started', untilMs: context.untilMs as number } });
+      }),
+      finish: enqueueActions(({ enqueue }) => {
+        enqueue.assign({ untilMs: null });
+        enqueue.emit({ type: 'broadcast', event: { type: 'backoff.ended' } });
+      }),
+      applySettings: assign(({ context, event }) => {
+        if (event.type !== 'settings.updated') return {};
+        return {
+          settings: { ...context.settings, ...readBackoffSettings(event.settings) },
+          // rqs is the request queue size the load check divides by (spec: SDK Behavior Settings).
+          maxQueueSize: event.settings.rqs ?? context.maxQueueSize,
+        };
+      }),
+      resetCounters: assign({ total: 0, consecutive: 0, maxConsecutive: 0 }),
+    },
+  }).createMachine({
+    id: 'backoff',
+    context: ({ input }) => initialBackoffContext(input),
+    initial: 'watching',
+    on: {
+      'settings.updated': { actions: 'applySettings' },
+      'backoff.resetCounters': { actions: 'resetCounters' },
+    },
+    states: {
+      watching: {
+        on: {
+          'transport.succeeded': [
+            { guard: 'triggers', target: 'backingOff', actions: 'countBackoff' },
+            { guard: 'isEvaluated', actions: 'endRun' },
+          ],
+        },
       },
-      states: {
-        pausing: {
-          entry: 'announce',
-          after: { backoffDuration: '#backoff.watching' },
-          on: {
-            // A flush may send during the pause; a slow answer to it restarts the pause.
-            'transport.succeeded': [
-              { guard: 'triggers', target: 'pausing', reenter: true, actions: 'countBackoff' },
-              { guard: 'isEvaluated', actions: 'endRun' },
-            ],
+      backingOff: {
+        exit: 'finish',
+        initial: 'pausing',
+        on: {
+          // spec: disableBackoffMechanism — "after disabling, mechanism must not work".
+          'settings.updated': [{ guard: 'turnsOff', target: 'watching', actions: 'applySettings' }, { actions: 'applySettings' }],
+        },
+        states: {
+          pausing: {
+            entry: 'announce',
+            after: { backoffDuration: '#backoff.watching' },
+            on: {
+              // A flush may send during the pause; a slow answer to it restarts the pause.
+              'transport.succeeded': [
+                { guard: 'triggers', target: 'pausing', reenter: true, actions: 'countBackoff' },
+                { guard: 'isEvaluated', actions: 'endRun' },
+              ],
+            },
           },
         },
       },
     },
-  },
-});
+}))();

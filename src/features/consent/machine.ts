@@ -130,124 +130,125 @@ function changeOf(context: ConsentContext, event: ConsentEvent): { fn: string; n
   }
 }
 
-export const consentMachine = /* @__PURE__ */ setup({
-  types: {
-    context: {} as ConsentContext,
-    events: {} as ConsentEvent,
-    input: {} as ConsentInput,
-    emitted: {} as ConsentCommand,
-  },
-  guards: {
-    announcesAtInit: ({ context }) => context.required,
-    unknownGroup: ({ context, event }) => event.type === 'consent.setGroup' && !Object.hasOwn(context.groups, event.name),
-    /** `cr: true` from the server while consent is not yet required. */
-    turnsRequired: ({ context, event }) => event.type === 'settings.updated' && event.settings.cr === true && !context.required,
-  },
-  actions: {
-    /**
-     * Applies a change: unknown names are warned about; the state is recorded; an effective
-     * change is told in two phases with its `consent=` request between them.
-     */
-    applyChange: enqueueActions(({ context, event, enqueue }) => {
-      const change = changeOf(context, event);
-      if (!change) return;
-      const { features, unknown } = resolveFeatures(change.names, context.groups);
-      for (const name of unknown) enqueue.emit(log('warning', `${change.fn}, unknown feature or group ${param(name)} ignored`));
-      const requested = withConsent(context.requested, features, change.given);
-      if (!context.required) {
-        enqueue.assign({ requested });
-        if (features.length > 0) {
-          enqueue.emit(log('debug', `${change.fn}, consent is not required: every feature is allowed; recorded in case the server requires it`));
-        }
-        return;
-      }
-      const before = context.given;
-      const after = withConsent(before, features, change.given);
-      if (sameConsent(before, after)) {
-        enqueue.assign({ requested });
-        if (features.length > 0) enqueue.emit(log('debug', `${change.fn}, nothing changes for ${param(features)}`));
-        return;
-      }
-      enqueue.emit(changing(before, after, change.at));
-      enqueue.assign({ requested, given: after, requests: context.requests + 1 });
-      enqueue.emit(consentRequest(after, change.at));
-      enqueue.emit(changed(before, after, change.at));
-    }),
-    /** spec: setRequiresConsent — the state at init, announced at boot. */
-    announce: enqueueActions(({ context, enqueue }) => {
-      enqueue.emit(consentRequest(context.given));
-      enqueue.assign({ requests: context.requests + 1 });
-    }),
-    createGroup: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'consent.createGroup') return;
-      if (isConsentFeature(event.name)) {
-        enqueue.emit(log('warning', `createFeatureGroup, ${param(event.name)} is a feature name and cannot name a group; call ignored`));
-        return;
-      }
-      const features: ConsentFeature[] = [];
-      for (const name of event.features) {
-        if (isConsentFeature(name)) {
-          if (!features.includes(name)) features.push(name);
-        } else enqueue.emit(log('warning', `createFeatureGroup, unknown feature ${param(name)} left out of group ${param(event.name)}`));
-      }
-      if (features.length === 0) {
-        enqueue.emit(log('warning', `createFeatureGroup, group ${param(event.name)} has no valid feature; call ignored`));
-        return;
-      }
-      // spec: createFeatureGroup stores a named mapping; a second call replaces it.
-      enqueue.assign({ groups: { ...context.groups, [event.name]: features } });
-    }),
-    warnUnknownGroup: enqueueActions(({ event, enqueue }) => {
-      if (event.type === 'consent.setGroup') enqueue.emit(log('warning', `setFeatureGroup, unknown group ${param(event.name)}; call ignored`));
-    }),
-    /**
-     * spec: Device ID Management > changeWithoutMerge — "REMOVES ALL CONSENT without sending
-     * consent-removal requests to the server"; the features are still told, in two phases.
-     */
-    clearForNewIdentity: enqueueActions(({ context, event, enqueue }) => {
-      const before = context.given;
-      const after = context.required ? allConsent(false) : context.given;
-      enqueue.assign({ requested: allConsent(false) });
-      if (sameConsent(before, after)) return;
-      const at = 'at' in event ? event.at : undefined;
-      enqueue.emit(changing(before, after, at));
-      enqueue.assign({ given: after });
-      enqueue.emit(changed(before, after, at));
-    }),
-    /** spec: SDK Behavior Settings > cr — enforce consent as if configured; what was asked for applies. */
-    turnRequired: enqueueActions(({ context, enqueue }) => {
-      enqueue.emit(log('info', 'settings, the server requires consent (cr); features without consent stop'));
-      const before = context.given;
-      const after = context.requested;
-      const changes = !sameConsent(before, after);
-      enqueue.assign({ required: true, given: after, requests: context.requests + 1 });
-      // The server learns the state it now enforces, whether or not it changes anything here.
-      if (changes) enqueue.emit(changing(before, after));
-      enqueue.emit(consentRequest(after));
-      if (changes) enqueue.emit(changed(before, after));
-    }),
-  },
-}).createMachine({
-  id: 'consent',
-  context: ({ input }) => initialConsentContext(input),
-  initial: 'booting',
-  on: {
-    'consent.createGroup': { actions: 'createGroup' },
-  },
-  states: {
-    booting: {
-      always: [{ guard: 'announcesAtInit', target: 'ready', actions: 'announce' }, { target: 'ready' }],
+export const consentMachine = /* @__PURE__ */ (() =>
+  setup({
+    types: {
+      context: {} as ConsentContext,
+      events: {} as ConsentEvent,
+      input: {} as ConsentInput,
+      emitted: {} as ConsentCommand,
     },
-    ready: {
-      on: {
-        'consent.give': { actions: 'applyChange' },
-        'consent.remove': { actions: 'applyChange' },
-        'consent.giveAll': { actions: 'applyChange' },
-        'consent.removeAll': { actions: 'applyChange' },
-        'consent.setGroup': [{ guard: 'unknownGroup', actions: 'warnUnknownGroup' }, { actions: 'applyChange' }],
-        'identity.changing': { actions: 'clearForNewIdentity' },
-        'settings.updated': { guard: 'turnsRequired', actions: 'turnRequired' },
+    guards: {
+      announcesAtInit: ({ context }) => context.required,
+      unknownGroup: ({ context, event }) => event.type === 'consent.setGroup' && !Object.hasOwn(context.groups, event.name),
+      /** `cr: true` from the server while consent is not yet required. */
+      turnsRequired: ({ context, event }) => event.type === 'settings.updated' && event.settings.cr === true && !context.required,
+    },
+    actions: {
+      /**
+       * Applies a change: unknown names are warned about; the state is recorded; an effective
+       * change is told in two phases with its `consent=` request between them.
+       */
+      applyChange: enqueueActions(({ context, event, enqueue }) => {
+        const change = changeOf(context, event);
+        if (!change) return;
+        const { features, unknown } = resolveFeatures(change.names, context.groups);
+        for (const name of unknown) enqueue.emit(log('warning', `${change.fn}, unknown feature or group ${param(name)} ignored`));
+        const requested = withConsent(context.requested, features, change.given);
+        if (!context.required) {
+          enqueue.assign({ requested });
+          if (features.length > 0) {
+            enqueue.emit(log('debug', `${change.fn}, consent is not required: every feature is allowed; recorded in case the server requires it`));
+          }
+          return;
+        }
+        const before = context.given;
+        const after = withConsent(before, features, change.given);
+        if (sameConsent(before, after)) {
+          enqueue.assign({ requested });
+          if (features.length > 0) enqueue.emit(log('debug', `${change.fn}, nothing changes for ${param(features)}`));
+          return;
+        }
+        enqueue.emit(changing(before, after, change.at));
+        enqueue.assign({ requested, given: after, requests: context.requests + 1 });
+        enqueue.emit(consentRequest(after, change.at));
+        enqueue.emit(changed(before, after, change.at));
+      }),
+      /** spec: setRequiresConsent — the state at init, announced at boot. */
+      announce: enqueueActions(({ context, enqueue }) => {
+        enqueue.emit(consentRequest(context.given));
+        enqueue.assign({ requests: context.requests + 1 });
+      }),
+      createGroup: enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'consent.createGroup') return;
+        if (isConsentFeature(event.name)) {
+          enqueue.emit(log('warning', `createFeatureGroup, ${param(event.name)} is a feature name and cannot name a group; call ignored`));
+          return;
+        }
+        const features: ConsentFeature[] = [];
+        for (const name of event.features) {
+          if (isConsentFeature(name)) {
+            if (!features.includes(name)) features.push(name);
+          } else enqueue.emit(log('warning', `createFeatureGroup, unknown feature ${param(name)} left out of group ${param(event.name)}`));
+        }
+        if (features.length === 0) {
+          enqueue.emit(log('warning', `createFeatureGroup, group ${param(event.name)} has no valid feature; call ignored`));
+          return;
+        }
+        // spec: createFeatureGroup stores a named mapping; a second call replaces it.
+        enqueue.assign({ groups: { ...context.groups, [event.name]: features } });
+      }),
+      warnUnknownGroup: enqueueActions(({ event, enqueue }) => {
+        if (event.type === 'consent.setGroup') enqueue.emit(log('warning', `setFeatureGroup, unknown group ${param(event.name)}; call ignored`));
+      }),
+      /**
+       * spec: Device ID Management > changeWithoutMerge — "REMOVES ALL CONSENT without sending
+       * consent-removal requests to the server"; the features are still told, in two phases.
+       */
+      clearForNewIdentity: enqueueActions(({ context, event, enqueue }) => {
+        const before = context.given;
+        const after = context.required ? allConsent(false) : context.given;
+        enqueue.assign({ requested: allConsent(false) });
+        if (sameConsent(before, after)) return;
+        const at = 'at' in event ? event.at : undefined;
+        enqueue.emit(changing(before, after, at));
+        enqueue.assign({ given: after });
+        enqueue.emit(changed(before, after, at));
+      }),
+      /** spec: SDK Behavior Settings > cr — enforce consent as if configured; what was asked for applies. */
+      turnRequired: enqueueActions(({ context, enqueue }) => {
+        enqueue.emit(log('info', 'settings, the server requires consent (cr); features without consent stop'));
+        const before = context.given;
+        const after = context.requested;
+        const changes = !sameConsent(before, after);
+        enqueue.assign({ required: true, given: after, requests: context.requests + 1 });
+        // The server learns the state it now enforces, whether or not it changes anything here.
+        if (changes) enqueue.emit(changing(before, after));
+        enqueue.emit(consentRequest(after));
+        if (changes) enqueue.emit(changed(before, after));
+      }),
+    },
+  }).createMachine({
+    id: 'consent',
+    context: ({ input }) => initialConsentContext(input),
+    initial: 'booting',
+    on: {
+      'consent.createGroup': { actions: 'createGroup' },
+    },
+    states: {
+      booting: {
+        always: [{ guard: 'announcesAtInit', target: 'ready', actions: 'announce' }, { target: 'ready' }],
+      },
+      ready: {
+        on: {
+          'consent.give': { actions: 'applyChange' },
+          'consent.remove': { actions: 'applyChange' },
+          'consent.giveAll': { actions: 'applyChange' },
+          'consent.removeAll': { actions: 'applyChange' },
+          'consent.setGroup': [{ guard: 'unknownGroup', actions: 'warnUnknownGroup' }, { actions: 'applyChange' }],
+          'identity.changing': { actions: 'clearForNewIdentity' },
+          'settings.updated': { guard: 'turnsRequired', actions: 'turnRequired' },
+        },
       },
     },
-  },
-});
+}))();

@@ -162,162 +162,163 @@ const action = <K extends keyof Steps>(name: K) =>
     if (out.assign && Object.keys(out.assign).length > 0) enqueue.assign(out.assign);
   });
 
-const actions = /* @__PURE__ */ Object.fromEntries(Object.keys(contentSteps).map((k) => [k, action(k as keyof Steps)])) as { [K in keyof Steps]: ReturnType<typeof action<K>> };
+const actions = /* @__PURE__ */ (() => Object.fromEntries(Object.keys(contentSteps).map((k) => [k, action(k as keyof Steps)])))() as { [K in keyof Steps]: ReturnType<typeof action<K>> };
 
-export const contentMachine = /* @__PURE__ */ setup({
-  types: {
-    input: {} as ContentInput,
-    context: {} as ContentContext,
-    events: {} as ContentEvent,
-    emitted: {} as ContentEmitted,
-  },
-  delays: {
-    untilFetch: ({ context }) => context.waitMs,
-    journeyRetry: JOURNEY_RETRY_MS,
-    resizeDebounce: RESIZE_DEBOUNCE_MS,
-  },
-  guards: {
-    usable: ({ context }) => usable(context),
-    unusable: ({ context }) => !usable(context),
-    noConsent: ({ context }) => !context.consent,
-    inZone: ({ context }) => context.inZone,
-    refreshRefused: ({ context }) => !usable(context) || !context.refreshAllowed,
-    feedbackShown: ({ context }) => context.feedbackShown,
-    enterAtBoot: ({ context }) => context.enterAfterInit && usable(context),
-    /** `ecz` turns on now (it was off): the zone is entered, once. */
-    eczTurnsOn: ({ context, event }) => event.type === 'settings.updated' && event.settings.ecz === true && !context.enterAfterInit && usable(context),
-    canFetch: ({ context }) => usable(context) && !context.feedbackShown,
-    ownTag: ({ context, event }) => ownTag(context, event),
-    ownShow: ({ context, event }) => ownShow(context, event),
-    showable: ({ context, event }) =>
-      ownTag(context, event) && event.type === 'content.fetched' && !context.feedbackShown && parseContentAnswer(event.status, event.body) !== null,
-    /** A flush that did not deliver a journey trigger's event: retried. */
-    undelivered: ({ context, event }) => ownTag(context, event) && event.type === 'content.flushed' && !event.delivered && context.journey !== null,
-    /** An entry fetches at once (no timer of 0 ms): past the first 4 s, and nothing blocks. */
-    entryFetchesNow: ({ context, event }) => usable(context) && !context.feedbackShown && entryDelayMs(context.bootAt, momentOf(context, event)) === 0,
-    retriesLeft: ({ context }) => context.journey !== null && context.journey.retriesLeft > 0,
-    messageCloses: ({ context, event }) => ownShow(context, event) && (messageOf(context, event)?.actions.some((a) => a.kind === 'close') ?? false),
-    /** A message that resizes and does not close: the resize message to content is (re)debounced. */
-    messageOnlyResizes: ({ context, event }) => {
-      const actions = ownShow(context, event) ? (messageOf(context, event)?.actions ?? []) : [];
-      return actions.some((a) => a.kind === 'resize') && !actions.some((a) => a.kind === 'close');
+export const contentMachine = /* @__PURE__ */ (() =>
+  setup({
+    types: {
+      input: {} as ContentInput,
+      context: {} as ContentContext,
+      events: {} as ContentEvent,
+      emitted: {} as ContentEmitted,
     },
-    losesConsent: ({ event }) => event.type === 'consent.changed' && !event.after.content,
-    /** A device-ID change without merge: a new user (the boot broadcast and merges are not). */
-    newUser: ({ event }) => event.type === 'identity.changed' && !event.merged && event.previousId !== null && event.previousId !== event.deviceId,
-  },
-  actions,
-}).createMachine({
-  id: 'content',
-  context: ({ input }) => contentContextFrom(input),
-  initial: 'booting',
-  on: {
-    'content.enter': [{ guard: 'unusable', actions: { type: 'refuse', params: { fn: 'enterZone' } } }, { guard: 'inZone', actions: 'alreadyInZone' }, { actions: 'joinZone' }],
-    'content.exit': [{ guard: 'noConsent', actions: { type: 'refuse', params: { fn: 'exitZone' } } }, { target: '.outside', actions: [{ type: 'closeContent', params: { by: 'sdk' } }, 'exitZone'] }],
-    'content.refresh': [{ guard: 'refreshRefused', actions: { type: 'refuse', params: { fn: 'refreshZone' } } }, { target: '.flushing', actions: 'startRefresh' }],
-    'journey.triggered': [{ guard: 'refreshRefused', actions: 'ignoreJourney' }, { target: '.flushing', actions: 'startJourney' }],
-    'content.preview': [
-      { guard: 'unusable', actions: { type: 'refuse', params: { fn: 'preview' } } },
-      { guard: 'feedbackShown', actions: { type: 'refuse', params: { fn: 'preview' } } },
-      { target: '.fetching', actions: 'startPreview' },
-    ],
-    'consent.changed': [{ guard: 'losesConsent', target: '.outside', actions: [{ type: 'closeContent', params: { by: 'sdk' } }, 'exitZone', 'noteConsent'] }, { actions: 'noteConsent' }],
-    'identity.changed': [{ guard: 'newUser', target: '.outside', actions: [{ type: 'closeContent', params: { by: 'sdk' } }, 'exitZone', 'noteIdentity'] }, { actions: 'noteIdentity' }],
-    'settings.updated': [{ guard: 'eczTurnsOn', actions: ['applySettings', 'joinZone'] }, { actions: 'applySettings' }],
-    'overlay.shown': { actions: 'noteOverlay' },
-    'overlay.closed': { actions: 'noteOverlay' },
-  },
-  states: {
-    booting: {
-      always: [{ guard: 'enterAtBoot', target: 'waiting', actions: 'enterZone' }, { target: 'outside' }],
+    delays: {
+      untilFetch: ({ context }) => context.waitMs,
+      journeyRetry: JOURNEY_RETRY_MS,
+      resizeDebounce: RESIZE_DEBOUNCE_MS,
     },
-    outside: {
-      on: {
-        'content.enter': [
-          { guard: 'entryFetchesNow', target: 'fetching', actions: ['enterZone', 'startFetch'] },
-          { guard: 'usable', target: 'waiting', actions: 'enterZone' },
-        ],
-        'settings.updated': [
-          { guard: and(['eczTurnsOn', 'entryFetchesNow']), target: 'fetching', actions: ['applySettings', 'enterZone', 'startFetch'] },
-          { guard: 'eczTurnsOn', target: 'waiting', actions: ['applySettings', 'enterZone'] },
-          { actions: 'applySettings' },
-        ],
+    guards: {
+      usable: ({ context }) => usable(context),
+      unusable: ({ context }) => !usable(context),
+      noConsent: ({ context }) => !context.consent,
+      inZone: ({ context }) => context.inZone,
+      refreshRefused: ({ context }) => !usable(context) || !context.refreshAllowed,
+      feedbackShown: ({ context }) => context.feedbackShown,
+      enterAtBoot: ({ context }) => context.enterAfterInit && usable(context),
+      /** `ecz` turns on now (it was off): the zone is entered, once. */
+      eczTurnsOn: ({ context, event }) => event.type === 'settings.updated' && event.settings.ecz === true && !context.enterAfterInit && usable(context),
+      canFetch: ({ context }) => usable(context) && !context.feedbackShown,
+      ownTag: ({ context, event }) => ownTag(context, event),
+      ownShow: ({ context, event }) => ownShow(context, event),
+      showable: ({ context, event }) =>
+        ownTag(context, event) && event.type === 'content.fetched' && !context.feedbackShown && parseContentAnswer(event.status, event.body) !== null,
+      /** A flush that did not deliver a journey trigger's event: retried. */
+      undelivered: ({ context, event }) => ownTag(context, event) && event.type === 'content.flushed' && !event.delivered && context.journey !== null,
+      /** An entry fetches at once (no timer of 0 ms): past the first 4 s, and nothing blocks. */
+      entryFetchesNow: ({ context, event }) => usable(context) && !context.feedbackShown && entryDelayMs(context.bootAt, momentOf(context, event)) === 0,
+      retriesLeft: ({ context }) => context.journey !== null && context.journey.retriesLeft > 0,
+      messageCloses: ({ context, event }) => ownShow(context, event) && (messageOf(context, event)?.actions.some((a) => a.kind === 'close') ?? false),
+      /** A message that resizes and does not close: the resize message to content is (re)debounced. */
+      messageOnlyResizes: ({ context, event }) => {
+        const actions = ownShow(context, event) ? (messageOf(context, event)?.actions ?? []) : [];
+        return actions.some((a) => a.kind === 'resize') && !actions.some((a) => a.kind === 'close');
       },
+      losesConsent: ({ event }) => event.type === 'consent.changed' && !event.after.content,
+      /** A device-ID change without merge: a new user (the boot broadcast and merges are not). */
+      newUser: ({ event }) => event.type === 'identity.changed' && !event.merged && event.previousId !== null && event.previousId !== event.deviceId,
     },
-    waiting: {
-      after: {
-        untilFetch: [
-          { guard: 'canFetch', target: 'fetching', actions: 'startFetch' },
-          { target: 'waiting', reenter: true, actions: 'skipFetch' },
-        ],
-      },
-    },
-    fetching: {
-      on: {
-        'content.fetched': [{ guard: 'showable', target: 'showing', actions: 'show' }, { guard: 'ownTag', target: 'settle', actions: 'noContent' }],
-        'content.fetchFailed': { guard: 'ownTag', target: 'settle', actions: 'fetchFailed' },
-      },
-    },
-    showing: {
-      initial: 'steady',
-      on: {
-        'content.enter': { actions: { type: 'refuse', params: { fn: 'enterZone' } } },
-        'content.refresh': { actions: { type: 'refuse', params: { fn: 'refreshZone' } } },
-        'content.preview': { actions: { type: 'refuse', params: { fn: 'preview' } } },
-        'journey.triggered': { actions: 'ignoreJourney' },
-        'content.closed': { guard: 'ownShow', target: 'settle', actions: [{ type: 'closeContent', params: { by: 'platform' } }, 'waitAfterClose'] },
-        'content.showFailed': { guard: 'ownShow', target: 'settle', actions: ['showFailed', { type: 'closeContent', params: { by: 'failed' } }] },
-        'content.messaged': [
-          { guard: 'messageCloses', target: 'settle', actions: ['applyMessage', { type: 'closeContent', params: { by: 'content' } }, 'waitAfterClose'] },
-          { guard: 'ownShow', actions: 'applyMessage' },
-        ],
-      },
-      states: {
-        steady: {
-          on: {
-            'content.messaged': { guard: 'messageOnlyResizes', target: 'resizing', actions: 'applyMessage' },
-            'content.viewportChanged': { guard: 'ownShow', target: 'resizing' },
-          },
-        },
-        resizing: {
-          after: { resizeDebounce: { target: 'steady', actions: 'notifyResize' } },
-          on: {
-            'content.messaged': { guard: 'messageOnlyResizes', target: 'resizing', reenter: true, actions: 'applyMessage' },
-            'content.viewportChanged': { guard: 'ownShow', target: 'resizing', reenter: true },
-          },
-        },
-      },
-    },
-    flushing: {
-      on: {
-        'content.refresh': { actions: 'alreadyRefreshing' },
-        'journey.triggered': { actions: 'alreadyRefreshing' },
-        'content.flushed': [
-          { guard: 'undelivered', target: 'settle', actions: 'undelivered' },
-          { guard: and(['ownTag', 'entryFetchesNow']), target: 'fetching', actions: ['joinZone', 'startFetch'] },
-          { guard: 'ownTag', target: 'waiting', actions: ['joinZone', 'waitEntry'] },
-        ],
-      },
-    },
-    retrying: {
-      on: {
-        'content.refresh': { actions: 'alreadyRefreshing' },
-        'journey.triggered': { actions: 'alreadyRefreshing' },
-      },
-      after: {
-        journeyRetry: [
-          // Consent and the device ID end a journey at once; `rcz` turned off ends it here.
-          { guard: 'refreshRefused', target: 'settle', actions: 'endJourney' },
-          { target: 'flushing', actions: 'retryFlush' },
-        ],
-      },
-    },
-    settle: {
-      always: [
-        { guard: 'retriesLeft', target: 'retrying', actions: 'countRetry' },
-        { guard: 'inZone', target: 'waiting', actions: 'endJourney' },
-        { target: 'outside', actions: 'endJourney' },
+    actions,
+  }).createMachine({
+    id: 'content',
+    context: ({ input }) => contentContextFrom(input),
+    initial: 'booting',
+    on: {
+      'content.enter': [{ guard: 'unusable', actions: { type: 'refuse', params: { fn: 'enterZone' } } }, { guard: 'inZone', actions: 'alreadyInZone' }, { actions: 'joinZone' }],
+      'content.exit': [{ guard: 'noConsent', actions: { type: 'refuse', params: { fn: 'exitZone' } } }, { target: '.outside', actions: [{ type: 'closeContent', params: { by: 'sdk' } }, 'exitZone'] }],
+      'content.refresh': [{ guard: 'refreshRefused', actions: { type: 'refuse', params: { fn: 'refreshZone' } } }, { target: '.flushing', actions: 'startRefresh' }],
+      'journey.triggered': [{ guard: 'refreshRefused', actions: 'ignoreJourney' }, { target: '.flushing', actions: 'startJourney' }],
+      'content.preview': [
+        { guard: 'unusable', actions: { type: 'refuse', params: { fn: 'preview' } } },
+        { guard: 'feedbackShown', actions: { type: 'refuse', params: { fn: 'preview' } } },
+        { target: '.fetching', actions: 'startPreview' },
       ],
+      'consent.changed': [{ guard: 'losesConsent', target: '.outside', actions: [{ type: 'closeContent', params: { by: 'sdk' } }, 'exitZone', 'noteConsent'] }, { actions: 'noteConsent' }],
+      'identity.changed': [{ guard: 'newUser', target: '.outside', actions: [{ type: 'closeContent', params: { by: 'sdk' } }, 'exitZone', 'noteIdentity'] }, { actions: 'noteIdentity' }],
+      'settings.updated': [{ guard: 'eczTurnsOn', actions: ['applySettings', 'joinZone'] }, { actions: 'applySettings' }],
+      'overlay.shown': { actions: 'noteOverlay' },
+      'overlay.closed': { actions: 'noteOverlay' },
     },
-  },
-});
+    states: {
+      booting: {
+        always: [{ guard: 'enterAtBoot', target: 'waiting', actions: 'enterZone' }, { target: 'outside' }],
+      },
+      outside: {
+        on: {
+          'content.enter': [
+            { guard: 'entryFetchesNow', target: 'fetching', actions: ['enterZone', 'startFetch'] },
+            { guard: 'usable', target: 'waiting', actions: 'enterZone' },
+          ],
+          'settings.updated': [
+            { guard: and(['eczTurnsOn', 'entryFetchesNow']), target: 'fetching', actions: ['applySettings', 'enterZone', 'startFetch'] },
+            { guard: 'eczTurnsOn', target: 'waiting', actions: ['applySettings', 'enterZone'] },
+            { actions: 'applySettings' },
+          ],
+        },
+      },
+      waiting: {
+        after: {
+          untilFetch: [
+            { guard: 'canFetch', target: 'fetching', actions: 'startFetch' },
+            { target: 'waiting', reenter: true, actions: 'skipFetch' },
+          ],
+        },
+      },
+      fetching: {
+        on: {
+          'content.fetched': [{ guard: 'showable', target: 'showing', actions: 'show' }, { guard: 'ownTag', target: 'settle', actions: 'noContent' }],
+          'content.fetchFailed': { guard: 'ownTag', target: 'settle', actions: 'fetchFailed' },
+        },
+      },
+      showing: {
+        initial: 'steady',
+        on: {
+          'content.enter': { actions: { type: 'refuse', params: { fn: 'enterZone' } } },
+          'content.refresh': { actions: { type: 'refuse', params: { fn: 'refreshZone' } } },
+          'content.preview': { actions: { type: 'refuse', params: { fn: 'preview' } } },
+          'journey.triggered': { actions: 'ignoreJourney' },
+          'content.closed': { guard: 'ownShow', target: 'settle', actions: [{ type: 'closeContent', params: { by: 'platform' } }, 'waitAfterClose'] },
+          'content.showFailed': { guard: 'ownShow', target: 'settle', actions: ['showFailed', { type: 'closeContent', params: { by: 'failed' } }] },
+          'content.messaged': [
+            { guard: 'messageCloses', target: 'settle', actions: ['applyMessage', { type: 'closeContent', params: { by: 'content' } }, 'waitAfterClose'] },
+            { guard: 'ownShow', actions: 'applyMessage' },
+          ],
+        },
+        states: {
+          steady: {
+            on: {
+              'content.messaged': { guard: 'messageOnlyResizes', target: 'resizing', actions: 'applyMessage' },
+              'content.viewportChanged': { guard: 'ownShow', target: 'resizing' },
+            },
+          },
+          resizing: {
+            after: { resizeDebounce: { target: 'steady', actions: 'notifyResize' } },
+            on: {
+              'content.messaged': { guard: 'messageOnlyResizes', target: 'resizing', reenter: true, actions: 'applyMessage' },
+              'content.viewportChanged': { guard: 'ownShow', target: 'resizing', reenter: true },
+            },
+          },
+        },
+      },
+      flushing: {
+        on: {
+          'content.refresh': { actions: 'alreadyRefreshing' },
+          'journey.triggered': { actions: 'alreadyRefreshing' },
+          'content.flushed': [
+            { guard: 'undelivered', target: 'settle', actions: 'undelivered' },
+            { guard: and(['ownTag', 'entryFetchesNow']), target: 'fetching', actions: ['joinZone', 'startFetch'] },
+            { guard: 'ownTag', target: 'waiting', actions: ['joinZone', 'waitEntry'] },
+          ],
+        },
+      },
+      retrying: {
+        on: {
+          'content.refresh': { actions: 'alreadyRefreshing' },
+          'journey.triggered': { actions: 'alreadyRefreshing' },
+        },
+        after: {
+          journeyRetry: [
+            // Consent and the device ID end a journey at once; `rcz` turned off ends it here.
+            { guard: 'refreshRefused', target: 'settle', actions: 'endJourney' },
+            { target: 'flushing', actions: 'retryFlush' },
+          ],
+        },
+      },
+      settle: {
+        always: [
+          { guard: 'retriesLeft', target: 'retrying', actions: 'countRetry' },
+          { guard: 'inZone', target: 'waiting', actions: 'endJourney' },
+          { target: 'outside', actions: 'endJourney' },
+        ],
+      },
+    },
+}))();

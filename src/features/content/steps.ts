@@ -66,7 +66,8 @@ function refusal(c: ContentContext, fn: string): string {
 
 const nextTag = (c: ContentContext, kind: 'fetch' | 'flush'): { seq: number; tag: string } => ({ seq: c.seq + 1, tag: `content:${kind}:${c.seq + 1}` });
 
-export const contentSteps = {
+// Built by a pure arrow called at once: `act(...)` calls would otherwise stay in every bundle.
+export const contentSteps = /* @__PURE__ */ (() => ({
   refuse: act<{ fn: string }>(({ context, enqueue }, { fn }) => {
     enqueue.emit(log('warning', `${fn}, ${refusal(context, fn)}; call ignored`));
   }),
@@ -235,4 +236,4 @@ export const contentSteps = {
   noteOverlay: act(({ event, enqueue }) => {
     if ((event.type === 'overlay.shown' || event.type === 'overlay.closed') && event.by === 'feedback') enqueue.assign({ feedbackShown: event.type === 'overlay.shown' });
   }),
-};
+}))();

@@ -89,147 +89,148 @@ export const crashesListensTo = /* @__PURE__ */ Object.freeze([
 const MODULE = 'Crashes';
 const warning = (message: string): CrashesCommand => ({ type: 'log', level: 'warning', module: MODULE, message });
 
-export const crashesMachine = /* @__PURE__ */ setup({
-  types: {
-    input: {} as CrashesInput,
-    context: {} as CrashesContext,
-    events: {} as CrashesEvent,
-    emitted: {} as CrashesCommand,
-  },
-  guards: {
-    consented: ({ context }) => context.consent,
-    tracking: ({ context }) => context.tracking,
-    trackingOff: ({ event }) => event.type === 'settings.updated' && event.settings.crt === false,
-    trackingOn: ({ event }) => event.type === 'settings.updated' && event.settings.crt !== false,
-  },
-  actions: {
-    prepare: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'crashes.record' && event.type !== 'crash.caught') return;
-      const fn = event.type === 'crashes.record' ? event.fn : 'autoReport';
-      const { limits } = context;
-      const error = limitErrorText(event.error, limits);
-      const call = event.type === 'crashes.record' ? event.segmentation : {};
-      const seg = mergeCrashSegmentation(context.globalSegmentation, call, limits);
-      for (const w of [...error.warnings, ...seg.warnings]) enqueue.emit(warning(`${fn}, ${w}`));
-      // spec 659–660, 690–692 (countly-sdk-nodejs lib/countly.js l. 1618–1619 sends the two JS flags on Node too).
-      const metrics: Record<string, string | number | boolean> = {
-        _run: Math.max(0, Math.floor((event.at.timestamp - context.bootAt) / 1000)),
-        _background: context.background,
-        _javascript: true,
-        _not_os_specific: true,
-      };
-      if (context.view !== '') metrics._view = context.view;
-      enqueue.emit({
-        type: 'crash.prepare',
-        id: context.nextId,
-        at: event.at,
-        limits,
-        crash: {
-          stackTrace: error.value,
-          segmentation: seg.segmentation,
-          breadcrumbs: [...context.breadcrumbs],
-          metrics,
-          fatal: event.type === 'crash.caught' ? true : event.fatal,
+export const crashesMachine = /* @__PURE__ */ (() =>
+  setup({
+    types: {
+      input: {} as CrashesInput,
+      context: {} as CrashesContext,
+      events: {} as CrashesEvent,
+      emitted: {} as CrashesCommand,
+    },
+    guards: {
+      consented: ({ context }) => context.consent,
+      tracking: ({ context }) => context.tracking,
+      trackingOff: ({ event }) => event.type === 'settings.updated' && event.settings.crt === false,
+      trackingOn: ({ event }) => event.type === 'settings.updated' && event.settings.crt !== false,
+    },
+    actions: {
+      prepare: enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'crashes.record' && event.type !== 'crash.caught') return;
+        const fn = event.type === 'crashes.record' ? event.fn : 'autoReport';
+        const { limits } = context;
+        const error = limitErrorText(event.error, limits);
+        const call = event.type === 'crashes.record' ? event.segmentation : {};
+        const seg = mergeCrashSegmentation(context.globalSegmentation, call, limits);
+        for (const w of [...error.warnings, ...seg.warnings]) enqueue.emit(warning(`${fn}, ${w}`));
+        // spec 659–660, 690–692 (countly-sdk-nodejs lib/countly.js l. 1618–1619 sends the two JS flags on Node too).
+        const metrics: Record<string, string | number | boolean> = {
+          _run: Math.max(0, Math.floor((event.at.timestamp - context.bootAt) / 1000)),
+          _background: context.background,
+          _javascript: true,
+          _not_os_specific: true,
+        };
+        if (context.view !== '') metrics._view = context.view;
+        enqueue.emit({
+          type: 'crash.prepare',
+          id: context.nextId,
+          at: event.at,
+          limits,
+          crash: {
+            stackTrace: error.value,
+            segmentation: seg.segmentation,
+            breadcrumbs: [...context.breadcrumbs],
+            metrics,
+            fatal: event.type === 'crash.caught' ? true : event.fatal,
+          },
+        });
+        enqueue.assign({ nextId: context.nextId + 1 });
+      }),
+      queue: enqueueActions(({ event, enqueue }) => {
+        assertEvent(event, 'crash.prepared');
+        if (event.crash === null) {
+          enqueue.emit({ type: 'log', level: 'info', module: MODULE, message: 'filter, the crash filter returned true; crash dropped' });
+          return;
+        }
+        // spec 709–713: one `crash` param, a flattened JSON object, through the queue.
+        enqueue.emit({ type: 'request.enqueue', params: { crash: JSON.stringify(event.crash) }, at: event.at });
+      }),
+      addBreadcrumb: enqueueActions(({ context, event, enqueue }) => {
+        assertEvent(event, 'crashes.breadcrumb');
+        const next = withBreadcrumb(context.breadcrumbs, event.text, context.limits);
+        for (const w of next.warnings) enqueue.emit(warning(`addBreadcrumb, ${w}`));
+        enqueue.assign({ breadcrumbs: next.value });
+      }),
+      refuseNoConsent: enqueueActions(({ event, enqueue }) => {
+        const fn = event.type === 'crashes.record' ? event.fn : event.type === 'crashes.breadcrumb' ? 'addBreadcrumb' : 'autoReport';
+        enqueue.emit(warning(`${fn}, no "crashes" consent; ignored`));
+      }),
+      refuseDisabled: enqueueActions(({ event, enqueue }) => {
+        const fn = event.type === 'crashes.record' ? event.fn : event.type === 'crashes.breadcrumb' ? 'addBreadcrumb' : 'autoReport';
+        enqueue.emit(warning(`${fn}, crash reporting is disabled by the server's settings (crt); ignored`));
+      }),
+      storeConsent: enqueueActions(({ context, event, enqueue }) => {
+        assertEvent(event, 'consent.changed');
+        const consent = event.after.crashes;
+        // Breadcrumbs gathered under consent are not kept for a later crash once it is removed.
+        enqueue.assign({ consent, breadcrumbs: consent ? context.breadcrumbs : [] });
+      }),
+      applySettings: enqueueActions(({ context, event, enqueue }) => {
+        assertEvent(event, 'settings.updated');
+        const limits = crashLimits(context.configLimits, event.settings);
+        // A lower `lbc` / `lvs` applies to the breadcrumbs already kept.
+        const breadcrumbs = withBreadcrumb(context.breadcrumbs, null, limits).value;
+        enqueue.assign({ limits, breadcrumbs, tracking: event.settings.crt !== false });
+      }),
+      markBackground: enqueueActions(({ event, enqueue }) => {
+        if (event.type === 'app.hidden') enqueue.assign({ background: true });
+        if (event.type === 'app.visible') enqueue.assign({ background: false });
+      }),
+      storeView: enqueueActions(({ event, enqueue }) => {
+        assertEvent(event, 'view.changed');
+        enqueue.assign({ view: event.currentViewName });
+      }),
+      watch: enqueueActions(({ context, enqueue }) => {
+        if (context.autoReport) enqueue.emit({ type: 'crashes.watch', enabled: true });
+      }),
+      unwatch: enqueueActions(({ context, enqueue }) => {
+        if (context.autoReport) enqueue.emit({ type: 'crashes.watch', enabled: false });
+      }),
+    },
+  }).createMachine({
+    id: 'crashes',
+    context: ({ input }) => ({
+      consent: input.consent,
+      configLimits: input.configLimits,
+      limits: crashLimits(input.configLimits, input.settings),
+      tracking: input.settings.crt !== false,
+      globalSegmentation: input.globalSegmentation,
+      autoReport: input.autoReport,
+      breadcrumbs: [],
+      background: !input.foreground,
+      view: '',
+      bootAt: input.bootAt,
+      nextId: 1,
+    }),
+    initial: 'starting',
+    on: {
+      'consent.changed': { actions: 'storeConsent' },
+      'app.visible': { actions: 'markBackground' },
+      'app.hidden': { actions: 'markBackground' },
+      'view.changed': { actions: 'storeView' },
+    },
+    states: {
+      starting: {
+        always: [{ guard: 'tracking', target: 'enabled' }, { target: 'disabled' }],
+      },
+      enabled: {
+        entry: { type: 'watch' },
+        exit: { type: 'unwatch' },
+        on: {
+          'crashes.record': [{ guard: 'consented', actions: 'prepare' }, { actions: 'refuseNoConsent' }],
+          'crash.caught': [{ guard: 'consented', actions: 'prepare' }, { actions: 'refuseNoConsent' }],
+          'crash.prepared': [{ guard: 'consented', actions: 'queue' }, { actions: 'refuseNoConsent' }],
+          'crashes.breadcrumb': [{ guard: 'consented', actions: 'addBreadcrumb' }, { actions: 'refuseNoConsent' }],
+          'settings.updated': [{ guard: 'trackingOff', target: 'disabled', actions: 'applySettings' }, { actions: 'applySettings' }],
         },
-      });
-      enqueue.assign({ nextId: context.nextId + 1 });
-    }),
-    queue: enqueueActions(({ event, enqueue }) => {
-      assertEvent(event, 'crash.prepared');
-      if (event.crash === null) {
-        enqueue.emit({ type: 'log', level: 'info', module: MODULE, message: 'filter, the crash filter returned true; crash dropped' });
-        return;
-      }
-      // spec 709–713: one `crash` param, a flattened JSON object, through the queue.
-      enqueue.emit({ type: 'request.enqueue', params: { crash: JSON.stringify(event.crash) }, at: event.at });
-    }),
-    addBreadcrumb: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, 'crashes.breadcrumb');
-      const next = withBreadcrumb(context.breadcrumbs, event.text, context.limits);
-      for (const w of next.warnings) enqueue.emit(warning(`addBreadcrumb, ${w}`));
-      enqueue.assign({ breadcrumbs: next.value });
-    }),
-    refuseNoConsent: enqueueActions(({ event, enqueue }) => {
-      const fn = event.type === 'crashes.record' ? event.fn : event.type === 'crashes.breadcrumb' ? 'addBreadcrumb' : 'autoReport';
-      enqueue.emit(warning(`${fn}, no "crashes" consent; ignored`));
-    }),
-    refuseDisabled: enqueueActions(({ event, enqueue }) => {
-      const fn = event.type === 'crashes.record' ? event.fn : event.type === 'crashes.breadcrumb' ? 'addBreadcrumb' : 'autoReport';
-      enqueue.emit(warning(`${fn}, crash reporting is disabled by the server's settings (crt); ignored`));
-    }),
-    storeConsent: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, 'consent.changed');
-      const consent = event.after.crashes;
-      // Breadcrumbs gathered under consent are not kept for a later crash once it is removed.
-      enqueue.assign({ consent, breadcrumbs: consent ? context.breadcrumbs : [] });
-    }),
-    applySettings: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, 'settings.updated');
-      const limits = crashLimits(context.configLimits, event.settings);
-      // A lower `lbc` / `lvs` applies to the breadcrumbs already kept.
-      const breadcrumbs = withBreadcrumb(context.breadcrumbs, null, limits).value;
-      enqueue.assign({ limits, breadcrumbs, tracking: event.settings.crt !== false });
-    }),
-    markBackground: enqueueActions(({ event, enqueue }) => {
-      if (event.type === 'app.hidden') enqueue.assign({ background: true });
-      if (event.type === 'app.visible') enqueue.assign({ background: false });
-    }),
-    storeView: enqueueActions(({ event, enqueue }) => {
-      assertEvent(event, 'view.changed');
-      enqueue.assign({ view: event.currentViewName });
-    }),
-    watch: enqueueActions(({ context, enqueue }) => {
-      if (context.autoReport) enqueue.emit({ type: 'crashes.watch', enabled: true });
-    }),
-    unwatch: enqueueActions(({ context, enqueue }) => {
-      if (context.autoReport) enqueue.emit({ type: 'crashes.watch', enabled: false });
-    }),
-  },
-}).createMachine({
-  id: 'crashes',
-  context: ({ input }) => ({
-    consent: input.consent,
-    configLimits: input.configLimits,
-    limits: crashLimits(input.configLimits, input.settings),
-    tracking: input.settings.crt !== false,
-    globalSegmentation: input.globalSegmentation,
-    autoReport: input.autoReport,
-    breadcrumbs: [],
-    background: !input.foreground,
-    view: '',
-    bootAt: input.bootAt,
-    nextId: 1,
-  }),
-  initial: 'starting',
-  on: {
-    'consent.changed': { actions: 'storeConsent' },
-    'app.visible': { actions: 'markBackground' },
-    'app.hidden': { actions: 'markBackground' },
-    'view.changed': { actions: 'storeView' },
-  },
-  states: {
-    starting: {
-      always: [{ guard: 'tracking', target: 'enabled' }, { target: 'disabled' }],
-    },
-    enabled: {
-      entry: { type: 'watch' },
-      exit: { type: 'unwatch' },
-      on: {
-        'crashes.record': [{ guard: 'consented', actions: 'prepare' }, { actions: 'refuseNoConsent' }],
-        'crash.caught': [{ guard: 'consented', actions: 'prepare' }, { actions: 'refuseNoConsent' }],
-        'crash.prepared': [{ guard: 'consented', actions: 'queue' }, { actions: 'refuseNoConsent' }],
-        'crashes.breadcrumb': [{ guard: 'consented', actions: 'addBreadcrumb' }, { actions: 'refuseNoConsent' }],
-        'settings.updated': [{ guard: 'trackingOff', target: 'disabled', actions: 'applySettings' }, { actions: 'applySettings' }],
+      },
+      disabled: {
+        on: {
+          'crashes.record': { actions: 'refuseDisabled' },
+          'crash.caught': { actions: 'refuseDisabled' },
+          'crash.prepared': { actions: 'refuseDisabled' },
+          'crashes.breadcrumb': { actions: 'refuseDisabled' },
+          'settings.updated': [{ guard: 'trackingOn', target: 'enabled', actions: 'applySettings' }, { actions: 'applySettings' }],
+        },
       },
     },
-    disabled: {
-      on: {
-        'crashes.record': { actions: 'refuseDisabled' },
-        'crash.caught': { actions: 'refuseDisabled' },
-        'crash.prepared': { actions: 'refuseDisabled' },
-        'crashes.breadcrumb': { actions: 'refuseDisabled' },
-        'settings.updated': [{ guard: 'trackingOn', target: 'enabled', actions: 'applySettings' }, { actions: 'applySettings' }],
-      },
-    },
-  },
-});
+}))();

@@ -126,166 +126,167 @@ const log = (level: 'warning' | 'info' | 'debug', message: string): DeviceIdComm
 const persist = (id: string, type: DeviceIdType): DeviceIdCommand => ({ type: 'storage.set', key: DEVICE_ID_KEY, value: { id, type } satisfies StoredIdentity });
 const broadcast = (event: Broadcast & { at?: Instant }): DeviceIdCommand => ({ type: 'broadcast', event });
 
-export const deviceIdMachine = /* @__PURE__ */ setup({
-  types: {
-    context: {} as DeviceIdContext,
-    events: {} as DeviceIdEvent,
-    input: {} as DeviceIdInput,
-    emitted: {} as DeviceIdCommand,
-  },
-  guards: {
-    startsTemporary: ({ context }) => context.init.temporary,
-    sameId: ({ context, event }) => 'id' in event && event.id === context.deviceId,
-    isPlaceholder: ({ event }) => 'id' in event && event.id === TEMPORARY_DEVICE_ID,
-    isGenerated: ({ context }) => context.deviceIdType === 'SDK_GENERATED',
-  },
-  actions: {
-    /** The init announcement: queue clean-up, hold, persistence, then the identity. */
-    announceInit: enqueueActions(({ context, enqueue }) => {
-      const { init } = context;
-      if (context.storedError !== null) {
-        enqueue.emit(log('warning', `createCountly, the stored device ID was unusable (${context.storedError}) and was ignored`));
-      }
-      enqueue.emit(log('info', `createCountly, device ID ${param(init.deviceId)} of type ${init.deviceIdType}: ${init.outcome}`));
-      if (init.cleared) enqueue.emit(log('info', `createCountly, clearStoredDeviceId replaced the stored device ID ${param(init.cleared.id)}`));
-      // spec: Offline Mode — "the placeholder is replaced in all queued requests"; orphans are cleaned at init.
-      if (init.placeholderRequests === 'rewrite') {
-        enqueue.emit({ type: 'requests.rewriteDeviceId', from: TEMPORARY_DEVICE_ID, to: init.deviceId, deviceIdType: init.deviceIdType });
-      } else if (init.placeholderRequests === 'remove') {
-        enqueue.emit({ type: 'requests.removeDeviceId', deviceId: TEMPORARY_DEVICE_ID });
-      }
-      if (init.temporary) enqueue.emit(broadcast({ type: 'sending.hold', reason: 'temporary-id' }));
-      if (init.persist) enqueue.emit(persist(init.deviceId, init.deviceIdType));
-      enqueue.emit(
-        broadcast({
-          type: 'identity.changed',
-          deviceId: init.deviceId,
-          deviceIdType: init.deviceIdType,
-          merged: init.placeholderRequests === 'rewrite',
-          previousId: init.placeholderRequests === 'rewrite' ? TEMPORARY_DEVICE_ID : (init.cleared?.id ?? null),
-        }),
-      );
-    }),
-    ignore: enqueueActions(({ event, enqueue }, params: { reason: string }) => {
-      // spec: "If the provided ID is the same as the current ID, the call is silently ignored".
-      enqueue.emit(log('debug', `${fnOf(event)}, ${params.reason}; call ignored`));
-    }),
-    warnNotOffline: enqueueActions(({ enqueue }) => {
-      enqueue.emit(log('warning', 'disableOfflineMode, offline mode is not enabled; call ignored'));
-    }),
-    changeWithoutMerge: enqueueActions(({ context, event, enqueue }) => {
-      const { id: to, type } = targetOf(event);
-      const from = context.deviceId;
-      const at = event.at;
-      enqueue.emit(log('info', `${fnOf(event)}, changing the device ID ${param(from)} to ${param(to)} without merge`));
-      enqueue.emit(broadcast({ type: 'identity.changing', from, to, at }));
-      enqueue.emit(persist(to, type));
-      enqueue.assign({ deviceId: to, deviceIdType: type, previousId: from, changes: context.changes + 1 });
-      enqueue.emit(broadcast({ type: 'identity.changed', deviceId: to, deviceIdType: type, merged: false, previousId: from, at }));
-    }),
-    changeWithMerge: enqueueActions(({ context, event, enqueue }) => {
-      const { id: to, type } = targetOf(event);
-      const from = context.deviceId;
-      const at = event.at;
-      enqueue.emit(log('info', `${fnOf(event)}, changing the device ID ${param(from)} to ${param(to)} with merge`));
-      enqueue.emit(persist(to, type));
-      enqueue.assign({ deviceId: to, deviceIdType: type, previousId: from, changes: context.changes + 1 });
-      enqueue.emit(broadcast({ type: 'identity.changed', deviceId: to, deviceIdType: type, merged: true, previousId: from, at }));
-      // spec: Change ID and merge data — device_id=<new> (stamped now) & old_device_id=<old>.
-      enqueue.emit({ type: 'request.enqueue', params: { old_device_id: from }, at });
-    }),
-    enterTemporary: enqueueActions(({ context, event, enqueue }) => {
-      const from = context.deviceId;
-      const at = event.at;
-      enqueue.emit(log('info', `${fnOf(event)}, entering temporary ID mode: requests are queued, not sent, until a device ID is set`));
-      // spec: Offline Mode — no network request while in it. The hold comes first: what the
-      // old ID still queues on `identity.changing` (its end_session, its events) waits too.
-      enqueue.emit(broadcast({ type: 'sending.hold', reason: 'temporary-id' }));
-      enqueue.emit(broadcast({ type: 'identity.changing', from, to: TEMPORARY_DEVICE_ID, at }));
-      enqueue.emit(persist(TEMPORARY_DEVICE_ID, 'TEMPORARY_ID'));
-      enqueue.assign({ deviceId: TEMPORARY_DEVICE_ID, deviceIdType: 'TEMPORARY_ID', previousId: from, changes: context.changes + 1 });
-      enqueue.emit(
-        broadcast({ type: 'identity.changed', deviceId: TEMPORARY_DEVICE_ID, deviceIdType: 'TEMPORARY_ID', merged: false, previousId: from, at }),
-      );
-    }),
-    leaveTemporary: enqueueActions(({ context, event, enqueue }) => {
-      const { id: to, type } = targetOf(event);
-      const at = event.at;
-      enqueue.emit(log('info', `${fnOf(event)}, leaving temporary ID mode with device ID ${param(to)}; queued requests get it and are sent`));
-      // spec: Offline Mode — the placeholder is replaced in all queued requests, then they are sent.
-      enqueue.emit({ type: 'requests.rewriteDeviceId', from: TEMPORARY_DEVICE_ID, to, deviceIdType: type });
-      enqueue.emit(persist(to, type));
-      enqueue.assign({ deviceId: to, deviceIdType: type, previousId: TEMPORARY_DEVICE_ID, changes: context.changes + 1 });
-      enqueue.emit(broadcast({ type: 'identity.changed', deviceId: to, deviceIdType: type, merged: true, previousId: TEMPORARY_DEVICE_ID, at }));
-      enqueue.emit(broadcast({ type: 'sending.release', reason: 'temporary-id' }));
-    }),
-  },
-}).createMachine({
-  id: 'deviceId',
-  context: ({ input }) => {
-    const init = deviceIdAtInit(input);
-    return {
-      deviceId: init.deviceId,
-      deviceIdType: init.deviceIdType,
-      previousId: init.cleared?.id ?? null,
-      init,
-      changes: 0,
-      storedError: input.storedError,
-    };
-  },
-  initial: 'booting',
-  states: {
-    booting: {
-      always: [
-        { guard: 'startsTemporary', target: 'temporary', actions: 'announceInit' },
-        { target: 'identified', actions: 'announceInit' },
-      ],
+export const deviceIdMachine = /* @__PURE__ */ (() =>
+  setup({
+    types: {
+      context: {} as DeviceIdContext,
+      events: {} as DeviceIdEvent,
+      input: {} as DeviceIdInput,
+      emitted: {} as DeviceIdCommand,
     },
-    identified: {
-      on: {
-        'deviceId.set': [
-          { guard: 'sameId', actions: { type: 'ignore', params: { reason: 'the device ID is already the given one' } } },
-          { guard: 'isPlaceholder', target: 'temporary', actions: 'enterTemporary' },
-          // spec: setID — merge for an SDK-generated ID, no merge for a developer-supplied one.
-          { guard: 'isGenerated', actions: 'changeWithMerge' },
-          { actions: 'changeWithoutMerge' },
-        ],
-        'deviceId.changeWithMerge': [
-          { guard: 'sameId', actions: { type: 'ignore', params: { reason: 'the device ID is already the given one' } } },
-          { guard: 'isPlaceholder', target: 'temporary', actions: 'enterTemporary' },
-          { actions: 'changeWithMerge' },
-        ],
-        'deviceId.changeWithoutMerge': [
-          { guard: 'sameId', actions: { type: 'ignore', params: { reason: 'the device ID is already the given one' } } },
-          { guard: 'isPlaceholder', target: 'temporary', actions: 'enterTemporary' },
-          { actions: 'changeWithoutMerge' },
-        ],
-        'deviceId.enterTemporaryMode': { target: 'temporary', actions: 'enterTemporary' },
-        'deviceId.disableOffline': { actions: 'warnNotOffline' },
-      },
+    guards: {
+      startsTemporary: ({ context }) => context.init.temporary,
+      sameId: ({ context, event }) => 'id' in event && event.id === context.deviceId,
+      isPlaceholder: ({ event }) => 'id' in event && event.id === TEMPORARY_DEVICE_ID,
+      isGenerated: ({ context }) => context.deviceIdType === 'SDK_GENERATED',
     },
-    temporary: {
-      on: {
-        // spec: "If already in temporary ID mode and temp ID is provided, the call is silently ignored".
-        'deviceId.set': [
-          { guard: 'isPlaceholder', actions: { type: 'ignore', params: { reason: 'already in temporary ID mode' } } },
-          { target: 'identified', actions: 'leaveTemporary' },
-        ],
-        'deviceId.changeWithMerge': [
-          { guard: 'isPlaceholder', actions: { type: 'ignore', params: { reason: 'already in temporary ID mode' } } },
-          { target: 'identified', actions: 'leaveTemporary' },
-        ],
-        'deviceId.changeWithoutMerge': [
-          { guard: 'isPlaceholder', actions: { type: 'ignore', params: { reason: 'already in temporary ID mode' } } },
-          { target: 'identified', actions: 'leaveTemporary' },
-        ],
-        'deviceId.enterTemporaryMode': { actions: { type: 'ignore', params: { reason: 'already in temporary ID mode' } } },
-        'deviceId.disableOffline': [
-          { guard: 'isPlaceholder', actions: { type: 'ignore', params: { reason: 'the temporary ID cannot end offline mode' } } },
-          { target: 'identified', actions: 'leaveTemporary' },
+    actions: {
+      /** The init announcement: queue clean-up, hold, persistence, then the identity. */
+      announceInit: enqueueActions(({ context, enqueue }) => {
+        const { init } = context;
+        if (context.storedError !== null) {
+          enqueue.emit(log('warning', `createCountly, the stored device ID was unusable (${context.storedError}) and was ignored`));
+        }
+        enqueue.emit(log('info', `createCountly, device ID ${param(init.deviceId)} of type ${init.deviceIdType}: ${init.outcome}`));
+        if (init.cleared) enqueue.emit(log('info', `createCountly, clearStoredDeviceId replaced the stored device ID ${param(init.cleared.id)}`));
+        // spec: Offline Mode — "the placeholder is replaced in all queued requests"; orphans are cleaned at init.
+        if (init.placeholderRequests === 'rewrite') {
+          enqueue.emit({ type: 'requests.rewriteDeviceId', from: TEMPORARY_DEVICE_ID, to: init.deviceId, deviceIdType: init.deviceIdType });
+        } else if (init.placeholderRequests === 'remove') {
+          enqueue.emit({ type: 'requests.removeDeviceId', deviceId: TEMPORARY_DEVICE_ID });
+        }
+        if (init.temporary) enqueue.emit(broadcast({ type: 'sending.hold', reason: 'temporary-id' }));
+        if (init.persist) enqueue.emit(persist(init.deviceId, init.deviceIdType));
+        enqueue.emit(
+          broadcast({
+            type: 'identity.changed',
+            deviceId: init.deviceId,
+            deviceIdType: init.deviceIdType,
+            merged: init.placeholderRequests === 'rewrite',
+            previousId: init.placeholderRequests === 'rewrite' ? TEMPORARY_DEVICE_ID : (init.cleared?.id ?? null),
+          }),
+        );
+      }),
+      ignore: enqueueActions(({ event, enqueue }, params: { reason: string }) => {
+        // spec: "If the provided ID is the same as the current ID, the call is silently ignored".
+        enqueue.emit(log('debug', `${fnOf(event)}, ${params.reason}; call ignored`));
+      }),
+      warnNotOffline: enqueueActions(({ enqueue }) => {
+        enqueue.emit(log('warning', 'disableOfflineMode, offline mode is not enabled; call ignored'));
+      }),
+      changeWithoutMerge: enqueueActions(({ context, event, enqueue }) => {
+        const { id: to, type } = targetOf(event);
+        const from = context.deviceId;
+        const at = event.at;
+        enqueue.emit(log('info', `${fnOf(event)}, changing the device ID ${param(from)} to ${param(to)} without merge`));
+        enqueue.emit(broadcast({ type: 'identity.changing', from, to, at }));
+        enqueue.emit(persist(to, type));
+        enqueue.assign({ deviceId: to, deviceIdType: type, previousId: from, changes: context.changes + 1 });
+        enqueue.emit(broadcast({ type: 'identity.changed', deviceId: to, deviceIdType: type, merged: false, previousId: from, at }));
+      }),
+      changeWithMerge: enqueueActions(({ context, event, enqueue }) => {
+        const { id: to, type } = targetOf(event);
+        const from = context.deviceId;
+        const at = event.at;
+        enqueue.emit(log('info', `${fnOf(event)}, changing the device ID ${param(from)} to ${param(to)} with merge`));
+        enqueue.emit(persist(to, type));
+        enqueue.assign({ deviceId: to, deviceIdType: type, previousId: from, changes: context.changes + 1 });
+        enqueue.emit(broadcast({ type: 'identity.changed', deviceId: to, deviceIdType: type, merged: true, previousId: from, at }));
+        // spec: Change ID and merge data — device_id=<new> (stamped now) & old_device_id=<old>.
+        enqueue.emit({ type: 'request.enqueue', params: { old_device_id: from }, at });
+      }),
+      enterTemporary: enqueueActions(({ context, event, enqueue }) => {
+        const from = context.deviceId;
+        const at = event.at;
+        enqueue.emit(log('info', `${fnOf(event)}, entering temporary ID mode: requests are queued, not sent, until a device ID is set`));
+        // spec: Offline Mode — no network request while in it. The hold comes first: what the
+        // old ID still queues on `identity.changing` (its end_session, its events) waits too.
+        enqueue.emit(broadcast({ type: 'sending.hold', reason: 'temporary-id' }));
+        enqueue.emit(broadcast({ type: 'identity.changing', from, to: TEMPORARY_DEVICE_ID, at }));
+        enqueue.emit(persist(TEMPORARY_DEVICE_ID, 'TEMPORARY_ID'));
+        enqueue.assign({ deviceId: TEMPORARY_DEVICE_ID, deviceIdType: 'TEMPORARY_ID', previousId: from, changes: context.changes + 1 });
+        enqueue.emit(
+          broadcast({ type: 'identity.changed', deviceId: TEMPORARY_DEVICE_ID, deviceIdType: 'TEMPORARY_ID', merged: false, previousId: from, at }),
+        );
+      }),
+      leaveTemporary: enqueueActions(({ context, event, enqueue }) => {
+        const { id: to, type } = targetOf(event);
+        const at = event.at;
+        enqueue.emit(log('info', `${fnOf(event)}, leaving temporary ID mode with device ID ${param(to)}; queued requests get it and are sent`));
+        // spec: Offline Mode — the placeholder is replaced in all queued requests, then they are sent.
+        enqueue.emit({ type: 'requests.rewriteDeviceId', from: TEMPORARY_DEVICE_ID, to, deviceIdType: type });
+        enqueue.emit(persist(to, type));
+        enqueue.assign({ deviceId: to, deviceIdType: type, previousId: TEMPORARY_DEVICE_ID, changes: context.changes + 1 });
+        enqueue.emit(broadcast({ type: 'identity.changed', deviceId: to, deviceIdType: type, merged: true, previousId: TEMPORARY_DEVICE_ID, at }));
+        enqueue.emit(broadcast({ type: 'sending.release', reason: 'temporary-id' }));
+      }),
+    },
+  }).createMachine({
+    id: 'deviceId',
+    context: ({ input }) => {
+      const init = deviceIdAtInit(input);
+      return {
+        deviceId: init.deviceId,
+        deviceIdType: init.deviceIdType,
+        previousId: init.cleared?.id ?? null,
+        init,
+        changes: 0,
+        storedError: input.storedError,
+      };
+    },
+    initial: 'booting',
+    states: {
+      booting: {
+        always: [
+          { guard: 'startsTemporary', target: 'temporary', actions: 'announceInit' },
+          { target: 'identified', actions: 'announceInit' },
         ],
       },
+      identified: {
+        on: {
+          'deviceId.set': [
+            { guard: 'sameId', actions: { type: 'ignore', params: { reason: 'the device ID is already the given one' } } },
+            { guard: 'isPlaceholder', target: 'temporary', actions: 'enterTemporary' },
+            // spec: setID — merge for an SDK-generated ID, no merge for a developer-supplied one.
+            { guard: 'isGenerated', actions: 'changeWithMerge' },
+            { actions: 'changeWithoutMerge' },
+          ],
+          'deviceId.changeWithMerge': [
+            { guard: 'sameId', actions: { type: 'ignore', params: { reason: 'the device ID is already the given one' } } },
+            { guard: 'isPlaceholder', target: 'temporary', actions: 'enterTemporary' },
+            { actions: 'changeWithMerge' },
+          ],
+          'deviceId.changeWithoutMerge': [
+            { guard: 'sameId', actions: { type: 'ignore', params: { reason: 'the device ID is already the given one' } } },
+            { guard: 'isPlaceholder', target: 'temporary', actions: 'enterTemporary' },
+            { actions: 'changeWithoutMerge' },
+          ],
+          'deviceId.enterTemporaryMode': { target: 'temporary', actions: 'enterTemporary' },
+          'deviceId.disableOffline': { actions: 'warnNotOffline' },
+        },
+      },
+      temporary: {
+        on: {
+          // spec: "If already in temporary ID mode and temp ID is provided, the call is silently ignored".
+          'deviceId.set': [
+            { guard: 'isPlaceholder', actions: { type: 'ignore', params: { reason: 'already in temporary ID mode' } } },
+            { target: 'identified', actions: 'leaveTemporary' },
+          ],
+          'deviceId.changeWithMerge': [
+            { guard: 'isPlaceholder', actions: { type: 'ignore', params: { reason: 'already in temporary ID mode' } } },
+            { target: 'identified', actions: 'leaveTemporary' },
+          ],
+          'deviceId.changeWithoutMerge': [
+            { guard: 'isPlaceholder', actions: { type: 'ignore', params: { reason: 'already in temporary ID mode' } } },
+            { target: 'identified', actions: 'leaveTemporary' },
+          ],
+          'deviceId.enterTemporaryMode': { actions: { type: 'ignore', params: { reason: 'already in temporary ID mode' } } },
+          'deviceId.disableOffline': [
+            { guard: 'isPlaceholder', actions: { type: 'ignore', params: { reason: 'the temporary ID cannot end offline mode' } } },
+            { target: 'identified', actions: 'leaveTemporary' },
+          ],
+        },
+      },
     },
-  },
-});
+}))();
 

@@ -132,74 +132,75 @@ const step = <P = undefined>(fn: (c: EventsContext, params: P) => Step) =>
     for (const command of result.commands) enqueue.emit(command);
   });
 
-export const eventsMachine = /* @__PURE__ */ setup({
-  types: {
-    context: {} as EventsContext,
-    events: {} as EventsEvent,
-    input: {} as EventsInput,
-    emitted: {} as EventsCommand,
-  },
-  delays: {
-    /** The longest an event waits for its request (armed on entering `holding`). */
-    flushInterval: ({ context }) => context.flushIntervalSeconds * 1000,
-  },
-  guards: {
-    hasPending: ({ context }) => context.pending.length > 0,
-    isEmpty: ({ context }) => context.pending.length === 0,
-  },
-  actions: {
-    bootFlush: step((c) => bootFlush(c)),
-    record: step((c, r: RecordRequest) => record(c, 'record', r)),
-    recordMany: step((c, p: { records: readonly RecordRequest[] }) => recordMany(c, p.records)),
-    start: step((c, p: { key: string; at: Instant }) => startTimed(c, p.key, p.at)),
-    end: step((c, p: EndRequest) => endTimed(c, p)),
-    cancel: step((c, p: { key: string }) => cancelTimed(c, p.key)),
-    flush: step((c) => flush(c)),
-    discard: step((c) => discard(c)),
-    identityChanging: step((c) => identityChanging(c)),
-    consentChanging: step((c, p: { before: ConsentState; after: ConsentState }) => consentChanging(c, p)),
-    consentChanged: step((c, p: { after: ConsentState }) => consentChanged(c, p.after)),
-    viewChanged: step((c, p: Parameters<typeof viewChanged>[1]) => viewChanged(c, p)),
-    applySettings: step((c, p: { settings: BehaviorSettings }) => applySettings(c, p.settings)),
-    setForeground: step((c, p: { foreground: boolean }) => setForeground(c, p.foreground)),
-  },
-}).createMachine({
-  id: 'events',
-  context: ({ input }) => initialEventsContext(input),
-  // spec l. 389-393 / verification item 15: events stored by an earlier run go out at boot.
-  entry: 'bootFlush',
-  initial: 'empty',
-  on: {
-    'events.record': { actions: { type: 'record', params: ({ event }) => event } },
-    'events.recordMany': { actions: { type: 'recordMany', params: ({ event }) => event } },
-    'event.record': { actions: { type: 'record', params: ({ event }) => event } },
-    'events.start': { actions: { type: 'start', params: ({ event }) => event } },
-    'events.end': { actions: { type: 'end', params: ({ event }) => event } },
-    'events.cancel': { actions: { type: 'cancel', params: ({ event }) => event } },
-    'events.discardQueue': { actions: 'discard' },
-    'flush.requested': { actions: 'flush' },
-    // Right before the session machine queues begin_session / session_duration / end_session:
-    // the events recorded so far go first (spec l. 1224-1265), in every session mode.
-    'session.beginning': { actions: 'flush' },
-    'session.updating': { actions: 'flush' },
-    'session.ending': { actions: 'flush' },
-    // Events recorded under the old device ID are queued before it changes.
-    'identity.changing': { actions: 'identityChanging' },
-    'consent.changing': { actions: { type: 'consentChanging', params: ({ event }) => event } },
-    'consent.changed': { actions: { type: 'consentChanged', params: ({ event }) => event } },
-    'view.changed': { actions: { type: 'viewChanged', params: ({ event }) => event } },
-    'settings.updated': { actions: { type: 'applySettings', params: ({ event }) => event } },
-    // The lifecycle machine says 0→1 / 1→0 visible components; hidden queues what was recorded.
-    'app.visible': { actions: { type: 'setForeground', params: { foreground: true } } },
-    'app.hidden': { actions: [{ type: 'setForeground', params: { foreground: false } }, 'flush'] },
-  },
-  states: {
-    empty: {
-      always: { guard: 'hasPending', target: 'holding' },
+export const eventsMachine = /* @__PURE__ */ (() =>
+  setup({
+    types: {
+      context: {} as EventsContext,
+      events: {} as EventsEvent,
+      input: {} as EventsInput,
+      emitted: {} as EventsCommand,
     },
-    holding: {
-      always: { guard: 'isEmpty', target: 'empty' },
-      after: { flushInterval: { target: 'empty', actions: 'flush' } },
+    delays: {
+      /** The longest an event waits for its request (armed on entering `holding`). */
+      flushInterval: ({ context }) => context.flushIntervalSeconds * 1000,
     },
-  },
-});
+    guards: {
+      hasPending: ({ context }) => context.pending.length > 0,
+      isEmpty: ({ context }) => context.pending.length === 0,
+    },
+    actions: {
+      bootFlush: step((c) => bootFlush(c)),
+      record: step((c, r: RecordRequest) => record(c, 'record', r)),
+      recordMany: step((c, p: { records: readonly RecordRequest[] }) => recordMany(c, p.records)),
+      start: step((c, p: { key: string; at: Instant }) => startTimed(c, p.key, p.at)),
+      end: step((c, p: EndRequest) => endTimed(c, p)),
+      cancel: step((c, p: { key: string }) => cancelTimed(c, p.key)),
+      flush: step((c) => flush(c)),
+      discard: step((c) => discard(c)),
+      identityChanging: step((c) => identityChanging(c)),
+      consentChanging: step((c, p: { before: ConsentState; after: ConsentState }) => consentChanging(c, p)),
+      consentChanged: step((c, p: { after: ConsentState }) => consentChanged(c, p.after)),
+      viewChanged: step((c, p: Parameters<typeof viewChanged>[1]) => viewChanged(c, p)),
+      applySettings: step((c, p: { settings: BehaviorSettings }) => applySettings(c, p.settings)),
+      setForeground: step((c, p: { foreground: boolean }) => setForeground(c, p.foreground)),
+    },
+  }).createMachine({
+    id: 'events',
+    context: ({ input }) => initialEventsContext(input),
+    // spec l. 389-393 / verification item 15: events stored by an earlier run go out at boot.
+    entry: 'bootFlush',
+    initial: 'empty',
+    on: {
+      'events.record': { actions: { type: 'record', params: ({ event }) => event } },
+      'events.recordMany': { actions: { type: 'recordMany', params: ({ event }) => event } },
+      'event.record': { actions: { type: 'record', params: ({ event }) => event } },
+      'events.start': { actions: { type: 'start', params: ({ event }) => event } },
+      'events.end': { actions: { type: 'end', params: ({ event }) => event } },
+      'events.cancel': { actions: { type: 'cancel', params: ({ event }) => event } },
+      'events.discardQueue': { actions: 'discard' },
+      'flush.requested': { actions: 'flush' },
+      // Right before the session machine queues begin_session / session_duration / end_session:
+      // the events recorded so far go first (spec l. 1224-1265), in every session mode.
+      'session.beginning': { actions: 'flush' },
+      'session.updating': { actions: 'flush' },
+      'session.ending': { actions: 'flush' },
+      // Events recorded under the old device ID are queued before it changes.
+      'identity.changing': { actions: 'identityChanging' },
+      'consent.changing': { actions: { type: 'consentChanging', params: ({ event }) => event } },
+      'consent.changed': { actions: { type: 'consentChanged', params: ({ event }) => event } },
+      'view.changed': { actions: { type: 'viewChanged', params: ({ event }) => event } },
+      'settings.updated': { actions: { type: 'applySettings', params: ({ event }) => event } },
+      // The lifecycle machine says 0→1 / 1→0 visible components; hidden queues what was recorded.
+      'app.visible': { actions: { type: 'setForeground', params: { foreground: true } } },
+      'app.hidden': { actions: [{ type: 'setForeground', params: { foreground: false } }, 'flush'] },
+    },
+    states: {
+      empty: {
+        always: { guard: 'hasPending', target: 'holding' },
+      },
+      holding: {
+        always: { guard: 'isEmpty', target: 'empty' },
+        after: { flushInterval: { target: 'empty', actions: 'flush' } },
+      },
+    },
+}))();

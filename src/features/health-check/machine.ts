@@ -126,113 +126,114 @@ function both(c: HealthCheckContext, f: (x: HealthCounters) => HealthCounters): 
 
 const ownAnswer = (e: HealthCheckEvent): boolean => (e.type === 'direct.answered' || e.type === 'direct.failed') && e.tag === HC_TAG;
 
-export const healthCheckMachine = /* @__PURE__ */ setup({
-  types: {
-    input: {} as HealthCheckInput,
-    context: {} as HealthCheckContext,
-    events: {} as HealthCheckEvent,
-    emitted: {} as HealthCheckCommand,
-  },
-  guards: {
-    disabled: ({ context }) => !context.enabled,
-    temporaryId: ({ context }) => context.temporaryId,
-    ownAnswer: ({ event }) => ownAnswer(event),
-    /** l. 4920, 5051: a JSON object holding `result` (with a 2xx status, the queue's success rule). */
-    acknowledged: ({ event }) =>
-      ownAnswer(event) && event.type === 'direct.answered' && classifyResult({ kind: 'response', status: event.status, body: event.body, elapsedMs: 0 }).ok,
-  },
-  actions: {
-    /** l. 4999: malformed stored state is cleared (`''`, as clearAndSave does). */
-    clearMalformed: enqueueActions(({ context, enqueue }) => {
-      if (!context.malformed) return;
-      enqueue.emit({ type: 'storage.set', key: HEALTH_CHECK_KEY, value: '' });
-      enqueue.emit(log('debug', 'init, the stored health counters were malformed; reset'));
-      enqueue.assign({ malformed: false });
-    }),
-    skip: enqueueActions(({ context, enqueue }) => {
-      const outcome = context.enabled ? 'temporary-id' : 'disabled';
-      enqueue.emit(log('debug', `sendHealthCheck, not sent (${outcome === 'disabled' ? 'disabled by config' : 'temporary device ID mode'})`));
-      enqueue.assign({ outcome });
-    }),
-    report: enqueueActions(({ context, enqueue }) => {
-      enqueue.emit({
-        type: 'direct.request',
-        tag: HC_TAG,
-        endpoint: '/i',
-        params: { metrics: metricsParam(context.appVersion), hc: hcParam(context.counters) },
-      });
-      enqueue.assign({ sent: true, fresh: { ...EMPTY_COUNTERS } });
-    }),
-    acknowledge: enqueueActions(({ context, enqueue }) => {
-      const rest = context.fresh ?? { ...EMPTY_COUNTERS };
-      enqueue.emit({ type: 'storage.set', key: HEALTH_CHECK_KEY, value: isEmpty(rest) ? '' : serializeCounters(rest) });
-      enqueue.emit(log('debug', 'sendHealthCheck, acknowledged; counters cleared'));
-      enqueue.assign({ counters: rest, fresh: null, dirty: false, outcome: 'acknowledged' });
-    }),
-    /** l. 4922-4923: kept in memory and storage, re-sent at the next init. */
-    retain: enqueueActions(({ event, enqueue }) => {
-      assertEvent(event, ['direct.answered', 'direct.failed']);
-      const outcome: HealthCheckOutcome = event.type === 'direct.answered' ? 'unacknowledged' : event.kind;
-      const why = event.type === 'direct.answered' ? `status ${event.status} without "result"` : event.reason;
-      enqueue.emit(log(outcome === 'withheld' ? 'info' : 'debug', `sendHealthCheck, not acknowledged (${why}); counters kept for the next init`));
-      enqueue.assign({ fresh: null, outcome, ...(outcome === 'withheld' ? { sent: false } : {}) });
-    }),
-    countProblems: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, 'log.problems');
-      if (event.errors === 0 && event.warnings === 0) return;
-      enqueue.assign(both(context, (c) => countProblems(c, event.errors, event.warnings)));
-    }),
-    countResponse: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, 'transport.succeeded');
-      const verdict = judge({ kind: 'response', status: event.status, body: event.body, elapsedMs: event.elapsedMs });
-      if (verdict.kind !== 'delivered') enqueue.assign(both(context, (c) => countFailure(c, event.status, event.body)));
-      // logConsecutiveBackoffRequest (l. 4953-4958): the previous delivered response did not back off.
-      if (classifyResult({ kind: 'response', status: event.status, body: event.body, elapsedMs: event.elapsedMs }).ok) {
-        enqueue.assign({ run: context.runEnding ? 0 : context.run, runEnding: true });
-      }
-    }),
-    countBackoff: enqueueActions(({ context, enqueue }) => {
-      const run = context.run + 1;
-      enqueue.assign({ ...both(context, (c) => countBackoff(c, run)), run, runEnding: false });
-    }),
-    save: enqueueActions(({ context, enqueue }) => {
-      if (!context.dirty) return;
-      enqueue.emit({ type: 'storage.set', key: HEALTH_CHECK_KEY, value: serializeCounters(context.counters) });
-      enqueue.assign({ dirty: false });
-    }),
-  },
-}).createMachine({
-  id: 'healthCheck',
-  context: ({ input }) => healthCheckContextFrom(input),
-  initial: 'deciding',
-  on: {
-    'log.problems': { actions: 'countProblems' },
-    'transport.succeeded': { actions: 'countResponse' },
-    'backoff.started': { actions: 'countBackoff' },
-    'session.updating': { actions: 'save' },
-    'session.ending': { actions: 'save' },
-    'app.hidden': { actions: 'save' },
-    'sdk.stopping': { actions: 'save' },
-  },
-  states: {
-    deciding: {
-      entry: 'clearMalformed',
-      always: [
-        { guard: 'disabled', target: 'idle', actions: 'skip' },
-        { guard: 'temporaryId', target: 'idle', actions: 'skip' },
-        { target: 'reporting' },
-      ],
+export const healthCheckMachine = /* @__PURE__ */ (() =>
+  setup({
+    types: {
+      input: {} as HealthCheckInput,
+      context: {} as HealthCheckContext,
+      events: {} as HealthCheckEvent,
+      emitted: {} as HealthCheckCommand,
     },
-    reporting: {
-      entry: 'report',
-      on: {
-        'direct.answered': [
-          { guard: 'acknowledged', target: 'idle', actions: 'acknowledge' },
-          { guard: 'ownAnswer', target: 'idle', actions: 'retain' },
+    guards: {
+      disabled: ({ context }) => !context.enabled,
+      temporaryId: ({ context }) => context.temporaryId,
+      ownAnswer: ({ event }) => ownAnswer(event),
+      /** l. 4920, 5051: a JSON object holding `result` (with a 2xx status, the queue's success rule). */
+      acknowledged: ({ event }) =>
+        ownAnswer(event) && event.type === 'direct.answered' && classifyResult({ kind: 'response', status: event.status, body: event.body, elapsedMs: 0 }).ok,
+    },
+    actions: {
+      /** l. 4999: malformed stored state is cleared (`''`, as clearAndSave does). */
+      clearMalformed: enqueueActions(({ context, enqueue }) => {
+        if (!context.malformed) return;
+        enqueue.emit({ type: 'storage.set', key: HEALTH_CHECK_KEY, value: '' });
+        enqueue.emit(log('debug', 'init, the stored health counters were malformed; reset'));
+        enqueue.assign({ malformed: false });
+      }),
+      skip: enqueueActions(({ context, enqueue }) => {
+        const outcome = context.enabled ? 'temporary-id' : 'disabled';
+        enqueue.emit(log('debug', `sendHealthCheck, not sent (${outcome === 'disabled' ? 'disabled by config' : 'temporary device ID mode'})`));
+        enqueue.assign({ outcome });
+      }),
+      report: enqueueActions(({ context, enqueue }) => {
+        enqueue.emit({
+          type: 'direct.request',
+          tag: HC_TAG,
+          endpoint: '/i',
+          params: { metrics: metricsParam(context.appVersion), hc: hcParam(context.counters) },
+        });
+        enqueue.assign({ sent: true, fresh: { ...EMPTY_COUNTERS } });
+      }),
+      acknowledge: enqueueActions(({ context, enqueue }) => {
+        const rest = context.fresh ?? { ...EMPTY_COUNTERS };
+        enqueue.emit({ type: 'storage.set', key: HEALTH_CHECK_KEY, value: isEmpty(rest) ? '' : serializeCounters(rest) });
+        enqueue.emit(log('debug', 'sendHealthCheck, acknowledged; counters cleared'));
+        enqueue.assign({ counters: rest, fresh: null, dirty: false, outcome: 'acknowledged' });
+      }),
+      /** l. 4922-4923: kept in memory and storage, re-sent at the next init. */
+      retain: enqueueActions(({ event, enqueue }) => {
+        assertEvent(event, ['direct.answered', 'direct.failed']);
+        const outcome: HealthCheckOutcome = event.type === 'direct.answered' ? 'unacknowledged' : event.kind;
+        const why = event.type === 'direct.answered' ? `status ${event.status} without "result"` : event.reason;
+        enqueue.emit(log(outcome === 'withheld' ? 'info' : 'debug', `sendHealthCheck, not acknowledged (${why}); counters kept for the next init`));
+        enqueue.assign({ fresh: null, outcome, ...(outcome === 'withheld' ? { sent: false } : {}) });
+      }),
+      countProblems: enqueueActions(({ context, event, enqueue }) => {
+        assertEvent(event, 'log.problems');
+        if (event.errors === 0 && event.warnings === 0) return;
+        enqueue.assign(both(context, (c) => countProblems(c, event.errors, event.warnings)));
+      }),
+      countResponse: enqueueActions(({ context, event, enqueue }) => {
+        assertEvent(event, 'transport.succeeded');
+        const verdict = judge({ kind: 'response', status: event.status, body: event.body, elapsedMs: event.elapsedMs });
+        if (verdict.kind !== 'delivered') enqueue.assign(both(context, (c) => countFailure(c, event.status, event.body)));
+        // logConsecutiveBackoffRequest (l. 4953-4958): the previous delivered response did not back off.
+        if (classifyResult({ kind: 'response', status: event.status, body: event.body, elapsedMs: event.elapsedMs }).ok) {
+          enqueue.assign({ run: context.runEnding ? 0 : context.run, runEnding: true });
+        }
+      }),
+      countBackoff: enqueueActions(({ context, enqueue }) => {
+        const run = context.run + 1;
+        enqueue.assign({ ...both(context, (c) => countBackoff(c, run)), run, runEnding: false });
+      }),
+      save: enqueueActions(({ context, enqueue }) => {
+        if (!context.dirty) return;
+        enqueue.emit({ type: 'storage.set', key: HEALTH_CHECK_KEY, value: serializeCounters(context.counters) });
+        enqueue.assign({ dirty: false });
+      }),
+    },
+  }).createMachine({
+    id: 'healthCheck',
+    context: ({ input }) => healthCheckContextFrom(input),
+    initial: 'deciding',
+    on: {
+      'log.problems': { actions: 'countProblems' },
+      'transport.succeeded': { actions: 'countResponse' },
+      'backoff.started': { actions: 'countBackoff' },
+      'session.updating': { actions: 'save' },
+      'session.ending': { actions: 'save' },
+      'app.hidden': { actions: 'save' },
+      'sdk.stopping': { actions: 'save' },
+    },
+    states: {
+      deciding: {
+        entry: 'clearMalformed',
+        always: [
+          { guard: 'disabled', target: 'idle', actions: 'skip' },
+          { guard: 'temporaryId', target: 'idle', actions: 'skip' },
+          { target: 'reporting' },
         ],
-        'direct.failed': { guard: 'ownAnswer', target: 'idle', actions: 'retain' },
       },
+      reporting: {
+        entry: 'report',
+        on: {
+          'direct.answered': [
+            { guard: 'acknowledged', target: 'idle', actions: 'acknowledge' },
+            { guard: 'ownAnswer', target: 'idle', actions: 'retain' },
+          ],
+          'direct.failed': { guard: 'ownAnswer', target: 'idle', actions: 'retain' },
+        },
+      },
+      idle: {},
     },
-    idle: {},
-  },
-});
+}))();

@@ -130,133 +130,134 @@ export function interactionSegmentation(i: InteractionEvent): { key: string; seg
 
 const interaction = (e: HeatmapsEvent): InteractionEvent | null => (e.type === 'heatmaps.interaction' ? e.interaction : null);
 
-export const heatmapsMachine = /* @__PURE__ */ setup({
-  types: {
-    input: {} as HeatmapsInput,
-    context: {} as HeatmapsContext,
-    events: {} as HeatmapsEvent,
-    emitted: {} as HeatmapsEmitted,
-  },
-  guards: {
-    anyTracked: ({ context }) => context.clicks || context.scrolls,
-    isClick: ({ event }) => interaction(event)?.kind === 'click',
-    isScroll: ({ event }) => interaction(event)?.kind === 'scroll',
-    isLink: ({ event }) => interaction(event)?.kind === 'link',
-    isForm: ({ event }) => interaction(event)?.kind === 'form',
-    isLeave: ({ event }) => interaction(event)?.kind === 'leave',
-    clickAllowed: ({ context, event }) => {
-      if (event.type !== 'heatmaps.interaction') return false;
-      const { clicks } = watchedKinds(context);
-      return clicks && (context.lastClickAt === null || event.at.timestamp - context.lastClickAt >= CLICK_COOLDOWN_MS);
+export const heatmapsMachine = /* @__PURE__ */ (() =>
+  setup({
+    types: {
+      input: {} as HeatmapsInput,
+      context: {} as HeatmapsContext,
+      events: {} as HeatmapsEvent,
+      emitted: {} as HeatmapsEmitted,
     },
-    scrollAllowed: ({ context }) => watchedKinds(context).scrolls,
-    linkAllowed: ({ context }) => watchedKinds(context).links,
-    formAllowed: ({ context }) => watchedKinds(context).forms,
-  },
-  actions: {
-    /** Records the pending scroll depth (if still allowed) and forgets it. */
-    flushScroll: enqueueActions(({ context, event, enqueue }) => {
-      const pending = context.scroll;
-      if (pending === null) return;
-      enqueue.assign({ scroll: null });
-      if (!watchedKinds(context).scrolls) return;
-      const at = 'at' in event && event.at !== undefined ? event.at : null;
-      if (at === null) return;
-      enqueue.emit({ type: 'event.record', key: ACTION_KEY, count: 1, segmentation: scrollSegmentation(pending), at, id: `${context.idSeed}-h${context.seq}` });
-      enqueue.assign({ seq: context.seq + 1 });
+    guards: {
+      anyTracked: ({ context }) => context.clicks || context.scrolls,
+      isClick: ({ event }) => interaction(event)?.kind === 'click',
+      isScroll: ({ event }) => interaction(event)?.kind === 'scroll',
+      isLink: ({ event }) => interaction(event)?.kind === 'link',
+      isForm: ({ event }) => interaction(event)?.kind === 'form',
+      isLeave: ({ event }) => interaction(event)?.kind === 'leave',
+      clickAllowed: ({ context, event }) => {
+        if (event.type !== 'heatmaps.interaction') return false;
+        const { clicks } = watchedKinds(context);
+        return clicks && (context.lastClickAt === null || event.at.timestamp - context.lastClickAt >= CLICK_COOLDOWN_MS);
+      },
+      scrollAllowed: ({ context }) => watchedKinds(context).scrolls,
+      linkAllowed: ({ context }) => watchedKinds(context).links,
+      formAllowed: ({ context }) => watchedKinds(context).forms,
+    },
+    actions: {
+      /** Records the pending scroll depth (if still allowed) and forgets it. */
+      flushScroll: enqueueActions(({ context, event, enqueue }) => {
+        const pending = context.scroll;
+        if (pending === null) return;
+        enqueue.assign({ scroll: null });
+        if (!watchedKinds(context).scrolls) return;
+        const at = 'at' in event && event.at !== undefined ? event.at : null;
+        if (at === null) return;
+        enqueue.emit({ type: 'event.record', key: ACTION_KEY, count: 1, segmentation: scrollSegmentation(pending), at, id: `${context.idSeed}-h${context.seq}` });
+        enqueue.assign({ seq: context.seq + 1 });
+      }),
+      /** A new view (an interaction elsewhere) ends the previous view's scroll depth (l.2750). */
+      flushScrollOfOtherView: enqueueActions(({ context, event, enqueue }) => {
+        const i = interaction(event);
+        const pending = context.scroll;
+        if (i === null || pending === null || view(i) === null || view(i) === pending.view) return;
+        enqueue.assign({ scroll: null });
+        if (!watchedKinds(context).scrolls) return;
+        assertEvent(event, 'heatmaps.interaction');
+        enqueue.emit({ type: 'event.record', key: ACTION_KEY, count: 1, segmentation: scrollSegmentation(pending), at: event.at, id: `${context.idSeed}-h${context.seq}` });
+        enqueue.assign({ seq: context.seq + 1 });
+      }),
+      keepDeepest: enqueueActions(({ context, event, enqueue }) => {
+        assertEvent(event, 'heatmaps.interaction');
+        const i = event.interaction;
+        if (i.kind !== 'scroll') return;
+        const pending = context.scroll;
+        const y = finite(i.y);
+        if (pending !== null && pending.view === i.view && pending.y >= y) return;
+        enqueue.assign({ scroll: { view: i.view, y, width: finite(i.width), height: finite(i.height) } });
+      }),
+      recordInteraction: enqueueActions(({ context, event, enqueue }) => {
+        assertEvent(event, 'heatmaps.interaction');
+        const made = interactionSegmentation(event.interaction);
+        if (made === null) return;
+        enqueue.emit({ type: 'event.record', key: made.key, count: 1, segmentation: made.segmentation, at: event.at, id: `${context.idSeed}-h${context.seq}` });
+        enqueue.assign({ seq: context.seq + 1 });
+        if (event.interaction.kind === 'click') enqueue.assign({ lastClickAt: event.at.timestamp });
+      }),
+      startTracking: enqueueActions(({ context, event, enqueue }) => {
+        assertEvent(event, 'heatmaps.track');
+        enqueue.emit({ type: 'heatmaps.probe', fn: event.what === 'clicks' ? 'trackClicks' : 'trackScrolls' });
+        if (context[event.what]) return;
+        enqueue.assign(event.what === 'clicks' ? { clicks: true } : { scrolls: true });
+      }),
+      storeConsent: enqueueActions(({ context, event, enqueue }) => {
+        assertEvent(event, 'consent.changed');
+        const consent = { clicks: event.after.clicks, scrolls: event.after.scrolls, forms: event.after.forms };
+        enqueue.assign({ consent });
+        // Without `scrolls` consent the depth seen so far is dropped, never recorded later (l.2862).
+        if (!consent.scrolls && context.scroll !== null) enqueue.assign({ scroll: null });
+      }),
+      storeSettings: enqueueActions(({ event, enqueue }) => {
+        assertEvent(event, 'settings.updated');
+        const tracking = event.settings.tracking !== false;
+        enqueue.assign({ tracking });
+        if (!tracking) enqueue.assign({ scroll: null });
+      }),
+      /** Asks the platform for what would be recorded now (the effect ignores repeats). */
+      watch: enqueueActions(({ context, enqueue }) => {
+        enqueue.emit({ type: 'heatmaps.watch', kinds: watchedKinds(context) });
+      }),
+    },
+  }).createMachine({
+    id: 'heatmaps',
+    context: ({ input }) => ({
+      consent: { ...input.consent },
+      clicks: input.clicks,
+      scrolls: input.scrolls,
+      tracking: input.settings.tracking !== false,
+      lastClickAt: null,
+      scroll: null,
+      idSeed: input.idSeed,
+      seq: 0,
     }),
-    /** A new view (an interaction elsewhere) ends the previous view's scroll depth (l.2750). */
-    flushScrollOfOtherView: enqueueActions(({ context, event, enqueue }) => {
-      const i = interaction(event);
-      const pending = context.scroll;
-      if (i === null || pending === null || view(i) === null || view(i) === pending.view) return;
-      enqueue.assign({ scroll: null });
-      if (!watchedKinds(context).scrolls) return;
-      assertEvent(event, 'heatmaps.interaction');
-      enqueue.emit({ type: 'event.record', key: ACTION_KEY, count: 1, segmentation: scrollSegmentation(pending), at: event.at, id: `${context.idSeed}-h${context.seq}` });
-      enqueue.assign({ seq: context.seq + 1 });
-    }),
-    keepDeepest: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, 'heatmaps.interaction');
-      const i = event.interaction;
-      if (i.kind !== 'scroll') return;
-      const pending = context.scroll;
-      const y = finite(i.y);
-      if (pending !== null && pending.view === i.view && pending.y >= y) return;
-      enqueue.assign({ scroll: { view: i.view, y, width: finite(i.width), height: finite(i.height) } });
-    }),
-    recordInteraction: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, 'heatmaps.interaction');
-      const made = interactionSegmentation(event.interaction);
-      if (made === null) return;
-      enqueue.emit({ type: 'event.record', key: made.key, count: 1, segmentation: made.segmentation, at: event.at, id: `${context.idSeed}-h${context.seq}` });
-      enqueue.assign({ seq: context.seq + 1 });
-      if (event.interaction.kind === 'click') enqueue.assign({ lastClickAt: event.at.timestamp });
-    }),
-    startTracking: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, 'heatmaps.track');
-      enqueue.emit({ type: 'heatmaps.probe', fn: event.what === 'clicks' ? 'trackClicks' : 'trackScrolls' });
-      if (context[event.what]) return;
-      enqueue.assign(event.what === 'clicks' ? { clicks: true } : { scrolls: true });
-    }),
-    storeConsent: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, 'consent.changed');
-      const consent = { clicks: event.after.clicks, scrolls: event.after.scrolls, forms: event.after.forms };
-      enqueue.assign({ consent });
-      // Without `scrolls` consent the depth seen so far is dropped, never recorded later (l.2862).
-      if (!consent.scrolls && context.scroll !== null) enqueue.assign({ scroll: null });
-    }),
-    storeSettings: enqueueActions(({ event, enqueue }) => {
-      assertEvent(event, 'settings.updated');
-      const tracking = event.settings.tracking !== false;
-      enqueue.assign({ tracking });
-      if (!tracking) enqueue.assign({ scroll: null });
-    }),
-    /** Asks the platform for what would be recorded now (the effect ignores repeats). */
-    watch: enqueueActions(({ context, enqueue }) => {
-      enqueue.emit({ type: 'heatmaps.watch', kinds: watchedKinds(context) });
-    }),
-  },
-}).createMachine({
-  id: 'heatmaps',
-  context: ({ input }) => ({
-    consent: { ...input.consent },
-    clicks: input.clicks,
-    scrolls: input.scrolls,
-    tracking: input.settings.tracking !== false,
-    lastClickAt: null,
-    scroll: null,
-    idSeed: input.idSeed,
-    seq: 0,
-  }),
-  initial: 'idle',
-  on: {
-    'consent.changed': { actions: ['storeConsent', 'watch'] },
-    'settings.updated': { actions: ['storeSettings', 'watch'] },
-  },
-  states: {
-    idle: {
-      always: { guard: 'anyTracked', target: 'tracking' },
-      on: {
-        'heatmaps.track': { target: 'tracking', actions: 'startTracking' },
+    initial: 'idle',
+    on: {
+      'consent.changed': { actions: ['storeConsent', 'watch'] },
+      'settings.updated': { actions: ['storeSettings', 'watch'] },
+    },
+    states: {
+      idle: {
+        always: { guard: 'anyTracked', target: 'tracking' },
+        on: {
+          'heatmaps.track': { target: 'tracking', actions: 'startTracking' },
+        },
+      },
+      tracking: {
+        entry: 'watch',
+        on: {
+          'heatmaps.track': { actions: ['startTracking', 'watch'] },
+          'heatmaps.interaction': [
+            { guard: 'isLeave', actions: 'flushScroll' },
+            { guard: and(['isScroll', 'scrollAllowed']), actions: ['flushScrollOfOtherView', 'keepDeepest'] },
+            { guard: and(['isClick', 'clickAllowed']), actions: ['flushScrollOfOtherView', 'recordInteraction'] },
+            { guard: and(['isLink', 'linkAllowed']), actions: ['flushScrollOfOtherView', 'recordInteraction'] },
+            { guard: and(['isForm', 'formAllowed']), actions: ['flushScrollOfOtherView', 'recordInteraction'] },
+            // Refused (no consent, cool-down, not tracked): still a sign of the view the user is on.
+            { actions: 'flushScrollOfOtherView' },
+          ],
+          'app.hidden': { actions: 'flushScroll' },
+          'identity.changing': { actions: 'flushScroll' },
+        },
       },
     },
-    tracking: {
-      entry: 'watch',
-      on: {
-        'heatmaps.track': { actions: ['startTracking', 'watch'] },
-        'heatmaps.interaction': [
-          { guard: 'isLeave', actions: 'flushScroll' },
-          { guard: and(['isScroll', 'scrollAllowed']), actions: ['flushScrollOfOtherView', 'keepDeepest'] },
-          { guard: and(['isClick', 'clickAllowed']), actions: ['flushScrollOfOtherView', 'recordInteraction'] },
-          { guard: and(['isLink', 'linkAllowed']), actions: ['flushScrollOfOtherView', 'recordInteraction'] },
-          { guard: and(['isForm', 'formAllowed']), actions: ['flushScrollOfOtherView', 'recordInteraction'] },
-          // Refused (no consent, cool-down, not tracked): still a sign of the view the user is on.
-          { actions: 'flushScrollOfOtherView' },
-        ],
-        'app.hidden': { actions: 'flushScroll' },
-        'identity.changing': { actions: 'flushScroll' },
-      },
-    },
-  },
-});
+}))();

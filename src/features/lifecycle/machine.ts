@@ -33,51 +33,52 @@ export type LifecycleCommand = Extract<Command, { type: 'broadcast' | 'log' }>;
 /** The lifecycle machine hears no broadcast: it is where they start. */
 export const lifecycleListensTo: readonly Broadcast['type'][] = /* @__PURE__ */ Object.freeze([]);
 
-export const lifecycleMachine = /* @__PURE__ */ setup({
-  types: {
-    input: {} as LifecycleInput,
-    context: {} as LifecycleContext,
-    events: {} as LifecycleEvent,
-    emitted: {} as LifecycleCommand,
-  },
-  actions: {
-    countUp: assign({ visible: ({ context }) => context.visible + 1 }),
-    countDown: assign({ visible: ({ context }) => context.visible - 1 }),
-    announceVisible: enqueueActions(({ event, enqueue }) => {
-      enqueue.emit({ type: 'broadcast', event: { type: 'app.visible', at: event.at } });
-    }),
-    announceHidden: enqueueActions(({ event, enqueue }) => {
-      enqueue.emit({ type: 'broadcast', event: { type: 'app.hidden', at: event.at } });
-    }),
-    refuseUnbalanced: emit({
-      type: 'log',
-      level: 'error',
-      module: 'Lifecycle',
-      message: 'background, the app went to the background more often than to the foreground; call ignored',
-    } as const),
-  },
-  guards: {
-    lastVisible: ({ context }) => context.visible === 1,
-  },
-}).createMachine({
-  id: 'lifecycle',
-  context: ({ input }) => ({ visible: input.foreground ? 1 : 0 }),
-  initial: 'booting',
-  states: {
-    booting: {
-      always: [{ guard: ({ context }) => context.visible > 0, target: 'visible' }, { target: 'hidden' }],
+export const lifecycleMachine = /* @__PURE__ */ (() =>
+  setup({
+    types: {
+      input: {} as LifecycleInput,
+      context: {} as LifecycleContext,
+      events: {} as LifecycleEvent,
+      emitted: {} as LifecycleCommand,
     },
-    visible: {
-      on: {
-        'lifecycle.foreground': { actions: 'countUp' },
-        'lifecycle.background': [{ guard: 'lastVisible', target: 'hidden', actions: ['countDown', 'announceHidden'] }, { actions: 'countDown' }],
+    actions: {
+      countUp: assign({ visible: ({ context }) => context.visible + 1 }),
+      countDown: assign({ visible: ({ context }) => context.visible - 1 }),
+      announceVisible: enqueueActions(({ event, enqueue }) => {
+        enqueue.emit({ type: 'broadcast', event: { type: 'app.visible', at: event.at } });
+      }),
+      announceHidden: enqueueActions(({ event, enqueue }) => {
+        enqueue.emit({ type: 'broadcast', event: { type: 'app.hidden', at: event.at } });
+      }),
+      refuseUnbalanced: emit({
+        type: 'log',
+        level: 'error',
+        module: 'Lifecycle',
+        message: 'background, the app went to the background more often than to the foreground; call ignored',
+      } as const),
+    },
+    guards: {
+      lastVisible: ({ context }) => context.visible === 1,
+    },
+  }).createMachine({
+    id: 'lifecycle',
+    context: ({ input }) => ({ visible: input.foreground ? 1 : 0 }),
+    initial: 'booting',
+    states: {
+      booting: {
+        always: [{ guard: ({ context }) => context.visible > 0, target: 'visible' }, { target: 'hidden' }],
+      },
+      visible: {
+        on: {
+          'lifecycle.foreground': { actions: 'countUp' },
+          'lifecycle.background': [{ guard: 'lastVisible', target: 'hidden', actions: ['countDown', 'announceHidden'] }, { actions: 'countDown' }],
+        },
+      },
+      hidden: {
+        on: {
+          'lifecycle.foreground': { target: 'visible', actions: ['countUp', 'announceVisible'] },
+          'lifecycle.background': { actions: 'refuseUnbalanced' },
+        },
       },
     },
-    hidden: {
-      on: {
-        'lifecycle.foreground': { target: 'visible', actions: ['countUp', 'announceVisible'] },
-        'lifecycle.background': { actions: 'refuseUnbalanced' },
-      },
-    },
-  },
-});
+}))();

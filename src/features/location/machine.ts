@@ -144,134 +144,135 @@ function announce(next: LocationContext, enqueue: { emit(c: LocationCommand): vo
   enqueue.emit({ type: 'broadcast', event: { type: 'location.changed', params } });
 }
 
-export const locationMachine = /* @__PURE__ */ setup({
-  types: {
-    context: {} as LocationContext,
-    events: {} as LocationEvent,
-    input: {} as LocationMachineInput,
-    emitted: {} as LocationCommand,
-  },
-  guards: {
-    startsDisabled: ({ context }) => context.disabled,
-    noLocationConsent: ({ context }) => !context.consent.location,
-    trackingOff: ({ context }) => !(context.lt && context.tracking),
-  },
-  actions: {
-    announceInit: enqueueActions(({ context, enqueue }) => {
-      if (unpaired(context.cache)) {
-        enqueue.emit(log('warning', 'createCountly, location city and country code should be given together'));
-      }
-      // spec: "SDK records an empty location request at the end of init if (no location consent
-      // or location tracking off) and (no session consent)" — no begin_session would carry it.
-      if (!locationAllowed(context) && !context.consent.sessions) enqueue.emit(erasure());
-      enqueue.emit({ type: 'broadcast', event: { type: 'location.changed', params: context.params } });
-    }),
-    warnNoConsent: enqueueActions(({ enqueue }) => {
-      enqueue.emit(log('warning', 'set, "location" consent is not given; call ignored'));
-    }),
-    logTrackingOff: enqueueActions(({ enqueue }) => {
-      enqueue.emit(log('info', 'set, location tracking is disabled by the server settings (lt); call ignored'));
-    }),
-    /** spec: instance setLocation — replace the cache; queue a request now where no begin_session will carry it. */
-    store: enqueueActions(({ context, event, enqueue }, params: { reenabled: boolean }) => {
-      if (event.type !== 'location.set') return;
-      const cache: LocationValues = { ...event.location };
-      if (unpaired(cache)) enqueue.emit(log('warning', 'set, city and country code should be given together'));
-      const next: LocationContext = { ...context, cache, disabled: false };
-      enqueue.assign({ cache, disabled: false });
-      const sendNow =
-        params.reenabled || !context.automaticSessions || !context.consent.sessions || !(context.st && context.tracking) || context.sessionRunning;
-      if (sendNow) {
-        const request = locationParams(cache, false);
-        if (Object.keys(request).length > 0) enqueue.emit({ type: 'request.enqueue', params: request, at: event.at });
-        else enqueue.emit(log('debug', 'set, only an IP address was given: it goes with the next begin_session'));
-      }
-      announce(next, enqueue);
-    }),
-    /** spec: disableLocation — the erasure request is queued even without consent. */
-    erase: enqueueActions(({ event, enqueue }) => {
-      enqueue.emit(erasure('at' in event ? event.at : undefined));
-    }),
-    disable: enqueueActions(({ context, enqueue }) => {
-      enqueue.emit(log('info', 'disable, location is disabled and its values cleared'));
-      const next: LocationContext = { ...context, cache: {}, disabled: true };
-      enqueue.assign({ cache: {}, disabled: true });
-      announce(next, enqueue);
-    }),
-    logDisableWithoutConsent: enqueueActions(({ enqueue }) => {
-      enqueue.emit(log('warning', 'disable, "location" consent is not given: only the erasure request is queued'));
-    }),
-    /** Idempotent: `consent.changing` applies the change, `consent.changed` finds nothing left to do. */
-    applyConsent: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'consent.changing' && event.type !== 'consent.changed') return;
-      const consent = { location: event.after.location, sessions: event.after.sessions };
-      let next: LocationContext = { ...context, consent };
-      enqueue.assign({ consent });
-      if (context.consent.location && !consent.location) {
-        // spec: "Location consent removal: records an empty location request"; the values go too.
-        enqueue.emit(erasure(event.at));
-        next = { ...next, cache: {} };
-        enqueue.assign({ cache: {} });
-      }
-      announce(next, enqueue);
-    }),
-    trackSession: enqueueActions(({ event, enqueue }) => {
-      enqueue.assign({ sessionRunning: event.type === 'session.began' });
-    }),
-    applySettings: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'settings.updated') return;
-      // Decoded settings: a key is absent, or a valid boolean (the decoder warned about the rest).
-      const s = event.settings;
-      const next: LocationContext = { ...context, lt: s.lt ?? context.lt, st: s.st ?? context.st, tracking: s.tracking ?? context.tracking };
-      enqueue.assign({ lt: next.lt, st: next.st, tracking: next.tracking });
-      announce(next, enqueue);
-    }),
-  },
-}).createMachine({
-  id: 'location',
-  context: ({ input }) => initialLocationContext(input),
-  initial: 'booting',
-  on: {
-    // Both phases: params must be current before the session reacts to `consent.changed`.
-    'consent.changing': { actions: 'applyConsent' },
-    'consent.changed': { actions: 'applyConsent' },
-    'session.began': { actions: 'trackSession' },
-    'session.ended': { actions: 'trackSession' },
-    'settings.updated': { actions: 'applySettings' },
-  },
-  states: {
-    booting: {
-      always: [
-        { guard: 'startsDisabled', target: 'disabled', actions: 'announceInit' },
-        { target: 'enabled', actions: 'announceInit' },
-      ],
+export const locationMachine = /* @__PURE__ */ (() =>
+  setup({
+    types: {
+      context: {} as LocationContext,
+      events: {} as LocationEvent,
+      input: {} as LocationMachineInput,
+      emitted: {} as LocationCommand,
     },
-    enabled: {
-      on: {
-        'location.set': [
-          { guard: 'noLocationConsent', actions: 'warnNoConsent' },
-          { guard: 'trackingOff', actions: 'logTrackingOff' },
-          { actions: { type: 'store', params: { reenabled: false } } },
-        ],
-        'location.disable': [
-          { guard: 'noLocationConsent', actions: ['logDisableWithoutConsent', 'erase'] },
-          { target: 'disabled', actions: ['erase', 'disable'] },
+    guards: {
+      startsDisabled: ({ context }) => context.disabled,
+      noLocationConsent: ({ context }) => !context.consent.location,
+      trackingOff: ({ context }) => !(context.lt && context.tracking),
+    },
+    actions: {
+      announceInit: enqueueActions(({ context, enqueue }) => {
+        if (unpaired(context.cache)) {
+          enqueue.emit(log('warning', 'createCountly, location city and country code should be given together'));
+        }
+        // spec: "SDK records an empty location request at the end of init if (no location consent
+        // or location tracking off) and (no session consent)" — no begin_session would carry it.
+        if (!locationAllowed(context) && !context.consent.sessions) enqueue.emit(erasure());
+        enqueue.emit({ type: 'broadcast', event: { type: 'location.changed', params: context.params } });
+      }),
+      warnNoConsent: enqueueActions(({ enqueue }) => {
+        enqueue.emit(log('warning', 'set, "location" consent is not given; call ignored'));
+      }),
+      logTrackingOff: enqueueActions(({ enqueue }) => {
+        enqueue.emit(log('info', 'set, location tracking is disabled by the server settings (lt); call ignored'));
+      }),
+      /** spec: instance setLocation — replace the cache; queue a request now where no begin_session will carry it. */
+      store: enqueueActions(({ context, event, enqueue }, params: { reenabled: boolean }) => {
+        if (event.type !== 'location.set') return;
+        const cache: LocationValues = { ...event.location };
+        if (unpaired(cache)) enqueue.emit(log('warning', 'set, city and country code should be given together'));
+        const next: LocationContext = { ...context, cache, disabled: false };
+        enqueue.assign({ cache, disabled: false });
+        const sendNow =
+          params.reenabled || !context.automaticSessions || !context.consent.sessions || !(context.st && context.tracking) || context.sessionRunning;
+        if (sendNow) {
+          const request = locationParams(cache, false);
+          if (Object.keys(request).length > 0) enqueue.emit({ type: 'request.enqueue', params: request, at: event.at });
+          else enqueue.emit(log('debug', 'set, only an IP address was given: it goes with the next begin_session'));
+        }
+        announce(next, enqueue);
+      }),
+      /** spec: disableLocation — the erasure request is queued even without consent. */
+      erase: enqueueActions(({ event, enqueue }) => {
+        enqueue.emit(erasure('at' in event ? event.at : undefined));
+      }),
+      disable: enqueueActions(({ context, enqueue }) => {
+        enqueue.emit(log('info', 'disable, location is disabled and its values cleared'));
+        const next: LocationContext = { ...context, cache: {}, disabled: true };
+        enqueue.assign({ cache: {}, disabled: true });
+        announce(next, enqueue);
+      }),
+      logDisableWithoutConsent: enqueueActions(({ enqueue }) => {
+        enqueue.emit(log('warning', 'disable, "location" consent is not given: only the erasure request is queued'));
+      }),
+      /** Idempotent: `consent.changing` applies the change, `consent.changed` finds nothing left to do. */
+      applyConsent: enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'consent.changing' && event.type !== 'consent.changed') return;
+        const consent = { location: event.after.location, sessions: event.after.sessions };
+        let next: LocationContext = { ...context, consent };
+        enqueue.assign({ consent });
+        if (context.consent.location && !consent.location) {
+          // spec: "Location consent removal: records an empty location request"; the values go too.
+          enqueue.emit(erasure(event.at));
+          next = { ...next, cache: {} };
+          enqueue.assign({ cache: {} });
+        }
+        announce(next, enqueue);
+      }),
+      trackSession: enqueueActions(({ event, enqueue }) => {
+        enqueue.assign({ sessionRunning: event.type === 'session.began' });
+      }),
+      applySettings: enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'settings.updated') return;
+        // Decoded settings: a key is absent, or a valid boolean (the decoder warned about the rest).
+        const s = event.settings;
+        const next: LocationContext = { ...context, lt: s.lt ?? context.lt, st: s.st ?? context.st, tracking: s.tracking ?? context.tracking };
+        enqueue.assign({ lt: next.lt, st: next.st, tracking: next.tracking });
+        announce(next, enqueue);
+      }),
+    },
+  }).createMachine({
+    id: 'location',
+    context: ({ input }) => initialLocationContext(input),
+    initial: 'booting',
+    on: {
+      // Both phases: params must be current before the session reacts to `consent.changed`.
+      'consent.changing': { actions: 'applyConsent' },
+      'consent.changed': { actions: 'applyConsent' },
+      'session.began': { actions: 'trackSession' },
+      'session.ended': { actions: 'trackSession' },
+      'settings.updated': { actions: 'applySettings' },
+    },
+    states: {
+      booting: {
+        always: [
+          { guard: 'startsDisabled', target: 'disabled', actions: 'announceInit' },
+          { target: 'enabled', actions: 'announceInit' },
         ],
       },
-    },
-    disabled: {
-      on: {
-        'location.set': [
-          { guard: 'noLocationConsent', actions: 'warnNoConsent' },
-          { guard: 'trackingOff', actions: 'logTrackingOff' },
-          // spec: setLocation "Re-enables location tracking (if disabled)" and then sends it.
-          { target: 'enabled', actions: { type: 'store', params: { reenabled: true } } },
-        ],
-        'location.disable': [
-          { guard: 'noLocationConsent', actions: ['logDisableWithoutConsent', 'erase'] },
-          { actions: ['erase', 'disable'] },
-        ],
+      enabled: {
+        on: {
+          'location.set': [
+            { guard: 'noLocationConsent', actions: 'warnNoConsent' },
+            { guard: 'trackingOff', actions: 'logTrackingOff' },
+            { actions: { type: 'store', params: { reenabled: false } } },
+          ],
+          'location.disable': [
+            { guard: 'noLocationConsent', actions: ['logDisableWithoutConsent', 'erase'] },
+            { target: 'disabled', actions: ['erase', 'disable'] },
+          ],
+        },
+      },
+      disabled: {
+        on: {
+          'location.set': [
+            { guard: 'noLocationConsent', actions: 'warnNoConsent' },
+            { guard: 'trackingOff', actions: 'logTrackingOff' },
+            // spec: setLocation "Re-enables location tracking (if disabled)" and then sends it.
+            { target: 'enabled', actions: { type: 'store', params: { reenabled: true } } },
+          ],
+          'location.disable': [
+            { guard: 'noLocationConsent', actions: ['logDisableWithoutConsent', 'erase'] },
+            { actions: ['erase', 'disable'] },
+          ],
+        },
       },
     },
-  },
-});
+}))();

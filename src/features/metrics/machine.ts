@@ -29,39 +29,40 @@ export type MetricsCommand = Extract<Command, { type: 'request.enqueue' | 'log' 
 
 export const metricsListensTo: readonly Broadcast['type'][] = /* @__PURE__ */ Object.freeze(['consent.changed'] as const);
 
-export const metricsMachine = /* @__PURE__ */ setup({
-  types: {
-    input: {} as MetricsInput,
-    context: {} as MetricsContext,
-    events: {} as MetricsEvent,
-    emitted: {} as MetricsCommand,
-  },
-  guards: {
-    consented: ({ context }) => context.consent,
-  },
-  actions: {
-    queueMetrics: enqueueActions(({ event, enqueue }) => {
-      assertEvent(event, 'metrics.record');
-      enqueue.emit({ type: 'request.enqueue', params: {}, at: event.at, metrics: { ...event.overrides } });
-    }),
-    refuse: enqueueActions(({ enqueue }) => {
-      enqueue.emit({ type: 'log', level: 'warning', module: 'Metrics', message: 'record, no "metrics" consent; call ignored' });
-    }),
-    storeConsent: enqueueActions(({ event, enqueue }) => {
-      assertEvent(event, 'consent.changed');
-      enqueue.assign({ consent: event.after.metrics });
-    }),
-  },
-}).createMachine({
-  id: 'metrics',
-  context: ({ input }) => ({ consent: input.consent }),
-  initial: 'active',
-  states: {
-    active: {
-      on: {
-        'metrics.record': [{ guard: 'consented', actions: 'queueMetrics' }, { actions: 'refuse' }],
-        'consent.changed': { actions: 'storeConsent' },
+export const metricsMachine = /* @__PURE__ */ (() =>
+  setup({
+    types: {
+      input: {} as MetricsInput,
+      context: {} as MetricsContext,
+      events: {} as MetricsEvent,
+      emitted: {} as MetricsCommand,
+    },
+    guards: {
+      consented: ({ context }) => context.consent,
+    },
+    actions: {
+      queueMetrics: enqueueActions(({ event, enqueue }) => {
+        assertEvent(event, 'metrics.record');
+        enqueue.emit({ type: 'request.enqueue', params: {}, at: event.at, metrics: { ...event.overrides } });
+      }),
+      refuse: enqueueActions(({ enqueue }) => {
+        enqueue.emit({ type: 'log', level: 'warning', module: 'Metrics', message: 'record, no "metrics" consent; call ignored' });
+      }),
+      storeConsent: enqueueActions(({ event, enqueue }) => {
+        assertEvent(event, 'consent.changed');
+        enqueue.assign({ consent: event.after.metrics });
+      }),
+    },
+  }).createMachine({
+    id: 'metrics',
+    context: ({ input }) => ({ consent: input.consent }),
+    initial: 'active',
+    states: {
+      active: {
+        on: {
+          'metrics.record': [{ guard: 'consented', actions: 'queueMetrics' }, { actions: 'refuse' }],
+          'consent.changed': { actions: 'storeConsent' },
+        },
       },
     },
-  },
-});
+}))();

@@ -1,11 +1,19 @@
 import type { FeatureContext } from '../define.js';
-import { eventsFeature } from '../events/index.js';
-import { consentFeature } from '../consent/index.js';
+import type { eventsFeature } from '../events/index.js';
+import type { consentFeature } from '../consent/index.js';
 import { initialConsent } from '../../domain/consent.js';
 import type { requestProcessorMachine } from './machine.js';
 import { param } from '../../log.js';
 import { ownEntries, setOwnValue } from '../../domain/untrusted.js';
 import type { Countly } from '../../types.js';
+
+/**
+ * The events and consent features by name only: sending to an actor and reading its snapshot
+ * need no more, and importing the feature objects would put their machines into every bundle
+ * (`createCountlyWith`). Absent features make both a no-op.
+ */
+const EVENTS = { name: 'events' } as typeof eventsFeature;
+const CONSENT = { name: 'consent' } as typeof consentFeature;
 
 const BASE_PARAMS = /* @__PURE__ */ new Set(['app_key', 'device_id', 'timestamp', 'hour', 'dow', 'tz', 'sdk_version', 'sdk_name', 'av', 't', 'rr', 'checksum', 'checksum256']);
 
@@ -21,7 +29,7 @@ export function createQueueApi(ctx: FeatureContext<typeof requestProcessorMachin
     },
     flushQueues() {
       log.info('Queue', 'flushQueues, discarding the request and event queues');
-      ctx.sendTo(eventsFeature, { type: 'events.discardQueue' });
+      ctx.sendTo(EVENTS, { type: 'events.discardQueue' });
       ctx.command({ type: 'requests.clear' });
     },
     replaceAllAppKeysWithCurrent() {
@@ -41,7 +49,7 @@ export function createQueueApi(ctx: FeatureContext<typeof requestProcessorMachin
         return;
       }
       // The consent actor's own state (reading the whole SDK state would cost every call).
-      const consent = ctx.snapshotOf(consentFeature)?.context ?? { required: ctx.config.requiresConsent, given: initialConsent(ctx.config) };
+      const consent = ctx.snapshotOf(CONSENT)?.context ?? { required: ctx.config.requiresConsent, given: initialConsent(ctx.config) };
       if (consent.required && !Object.values(consent.given).some(Boolean)) {
         // spec: Queue Operations — ignored when consent is required and none is given.
         log.warning('Queue', 'addDirectRequest, consent is required and none is given; call ignored');

@@ -5,7 +5,7 @@ import type { pushMachine } from './machine.js';
 import { MAX_TOKEN_LENGTH, PUSH_PROVIDERS, providerOf } from './rules.js';
 
 const MODULE = 'Push';
-const KNOWN = /* @__PURE__ */ Object.keys(PUSH_PROVIDERS).join(', ');
+const KNOWN = /* @__PURE__ */ (() => Object.keys(PUSH_PROVIDERS).join(', '))();
 
 /**
  * `countly.push` (spec 001: Push Notifications l. 2291-2510): validates each call, logs

@@ -105,126 +105,127 @@ export function pushContextFrom(input: PushInput): PushContext {
   };
 }
 
-export const pushMachine = /* @__PURE__ */ setup({
-  types: {
-    input: {} as PushInput,
-    context: {} as PushContext,
-    events: {} as PushEvent,
-    emitted: {} as PushCommand,
-  },
-  delays: {
-    /** Until the waiting token is due: the end of its debounce window or of the session's 10 s. */
-    untilDue: ({ context }) => Math.max(0, (context.dueAt ?? context.now) - context.now),
-  },
-  guards: {
-    consented: ({ context }) => context.consent,
-    waits: ({ context }) => context.pending !== null,
-  },
-  actions: {
-    /** Sends the waiting token if it is due now; otherwise notes when it will be. */
-    settle: enqueueActions(({ context, enqueue }) => {
-      const pending = context.pending;
-      if (pending === null) return;
-      if (!context.consent) {
-        enqueue.assign({ pending: null, dueAt: null });
-        return;
-      }
-      const due = dueOf(pending, context.recent, context.settleAt, context.now);
-      if (due.kind === 'redundant') {
-        enqueue.emit(log('debug', `setToken, the same token and provider were sent less than 60 s ago; not sent again`));
-        enqueue.assign({ pending: null, dueAt: null });
-      } else if (due.kind === 'at') {
-        enqueue.assign({ dueAt: due.at });
-      } else {
-        enqueue.emit({ type: 'request.enqueue', params: tokenParams(pending, context.locale, context.testMode) });
-        enqueue.assign({ pending: null, dueAt: null, recent: remember(context.recent, { ...pending, at: context.now }) });
-      }
-    }),
-    /** The timer fired: it is now the moment the token was due. */
-    reachDue: enqueueActions(({ context, enqueue }) => {
-      enqueue.assign({ now: Math.max(context.now, context.dueAt ?? context.now), dueAt: null });
-    }),
-    setToken: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, ['push.setToken', 'push.clearToken']);
-      const now = momentOf(context, event.at);
-      const token: TokenKey =
-        event.type === 'push.setToken'
-          ? { token: event.token, provider: event.provider ?? context.defaultProvider }
-          : { token: '', provider: context.current?.provider ?? context.defaultProvider };
-      enqueue.emit(token.token === '' ? { type: 'storage.delete', key: PUSH_TOKEN_KEY } : { type: 'storage.set', key: PUSH_TOKEN_KEY, value: { ...token } });
-      enqueue.assign({ now, current: token, pending: token });
-    }),
-    refuse: enqueueActions(({ event, enqueue }) => {
-      const fn = event.type === 'push.clearToken' ? 'clearToken' : event.type === 'push.recordAction' ? 'recordAction' : 'setToken';
-      enqueue.emit(log('warning', `${fn}, no "push" consent; call ignored`));
-    }),
-    recordAction: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, 'push.recordAction');
-      const provider = context.current?.provider ?? context.defaultProvider;
-      enqueue.emit({
-        type: 'event.record',
-        key: PUSH_ACTION_KEY,
-        count: 1,
-        segmentation: actionSegmentation(event.notificationId, event.button, provider),
-        at: event.at,
-        id: event.id,
-      });
-      enqueue.emit(log('debug', `recordAction, notification ${param(event.notificationId)} button ${param(event.button)} recorded`));
-      enqueue.assign({ now: momentOf(context, event.at) });
-    }),
-    consentChanged: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, 'consent.changed');
-      const given = event.after.push;
-      const now = momentOf(context, event.at);
-      if (given && !context.consent) {
-        // spec l. 2510: consent given at run time sends the token the SDK knows.
-        const send = context.current !== null && context.current.token !== '';
-        enqueue.assign({ consent: true, now, pending: send ? context.current : null });
-      } else if (!given) {
-        enqueue.assign({ consent: false, now, pending: null, dueAt: null });
-      } else {
-        enqueue.assign({ now });
-      }
-    }),
-    sessionBegan: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, 'session.began');
-      const now = momentOf(context, event.at);
-      enqueue.assign({ now, settleAt: now + AFTER_SESSION_MS });
-    }),
-    identityChanged: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, 'identity.changed');
-      const now = momentOf(context, event.at);
-      // A new device ID without merge is a new user on the server: it has no token yet (l. 2399).
-      // The boot broadcast (no previous ID), merges and the offline placeholder change nothing.
-      const newUser = !event.merged && event.previousId !== null && event.deviceIdType !== 'TEMPORARY_ID' && event.previousId !== event.deviceId;
-      if (!newUser) {
-        enqueue.assign({ now });
-        return;
-      }
-      const send = context.consent && context.current !== null && context.current.token !== '';
-      enqueue.assign({ now, recent: [], pending: send ? context.current : context.pending });
-    }),
-  },
-}).createMachine({
-  id: 'push',
-  context: ({ input }) => pushContextFrom(input),
-  initial: 'check',
-  on: {
-    'push.setToken': [{ guard: 'consented', target: '.check', actions: 'setToken' }, { actions: 'refuse' }],
-    'push.clearToken': [{ guard: 'consented', target: '.check', actions: 'setToken' }, { actions: 'refuse' }],
-    'push.recordAction': [{ guard: 'consented', actions: 'recordAction' }, { actions: 'refuse' }],
-    'consent.changed': { target: '.check', actions: 'consentChanged' },
-    'session.began': { target: '.check', actions: 'sessionBegan' },
-    'identity.changed': { target: '.check', actions: 'identityChanged' },
-  },
-  states: {
-    check: {
-      entry: 'settle',
-      always: [{ guard: 'waits', target: 'waiting' }, { target: 'idle' }],
+export const pushMachine = /* @__PURE__ */ (() =>
+  setup({
+    types: {
+      input: {} as PushInput,
+      context: {} as PushContext,
+      events: {} as PushEvent,
+      emitted: {} as PushCommand,
     },
-    idle: {},
-    waiting: {
-      after: { untilDue: { target: 'check', actions: 'reachDue' } },
+    delays: {
+      /** Until the waiting token is due: the end of its debounce window or of the session's 10 s. */
+      untilDue: ({ context }) => Math.max(0, (context.dueAt ?? context.now) - context.now),
     },
-  },
-});
+    guards: {
+      consented: ({ context }) => context.consent,
+      waits: ({ context }) => context.pending !== null,
+    },
+    actions: {
+      /** Sends the waiting token if it is due now; otherwise notes when it will be. */
+      settle: enqueueActions(({ context, enqueue }) => {
+        const pending = context.pending;
+        if (pending === null) return;
+        if (!context.consent) {
+          enqueue.assign({ pending: null, dueAt: null });
+          return;
+        }
+        const due = dueOf(pending, context.recent, context.settleAt, context.now);
+        if (due.kind === 'redundant') {
+          enqueue.emit(log('debug', `setToken, the same token and provider were sent less than 60 s ago; not sent again`));
+          enqueue.assign({ pending: null, dueAt: null });
+        } else if (due.kind === 'at') {
+          enqueue.assign({ dueAt: due.at });
+        } else {
+          enqueue.emit({ type: 'request.enqueue', params: tokenParams(pending, context.locale, context.testMode) });
+          enqueue.assign({ pending: null, dueAt: null, recent: remember(context.recent, { ...pending, at: context.now }) });
+        }
+      }),
+      /** The timer fired: it is now the moment the token was due. */
+      reachDue: enqueueActions(({ context, enqueue }) => {
+        enqueue.assign({ now: Math.max(context.now, context.dueAt ?? context.now), dueAt: null });
+      }),
+      setToken: enqueueActions(({ context, event, enqueue }) => {
+        assertEvent(event, ['push.setToken', 'push.clearToken']);
+        const now = momentOf(context, event.at);
+        const token: TokenKey =
+          event.type === 'push.setToken'
+            ? { token: event.token, provider: event.provider ?? context.defaultProvider }
+            : { token: '', provider: context.current?.provider ?? context.defaultProvider };
+        enqueue.emit(token.token === '' ? { type: 'storage.delete', key: PUSH_TOKEN_KEY } : { type: 'storage.set', key: PUSH_TOKEN_KEY, value: { ...token } });
+        enqueue.assign({ now, current: token, pending: token });
+      }),
+      refuse: enqueueActions(({ event, enqueue }) => {
+        const fn = event.type === 'push.clearToken' ? 'clearToken' : event.type === 'push.recordAction' ? 'recordAction' : 'setToken';
+        enqueue.emit(log('warning', `${fn}, no "push" consent; call ignored`));
+      }),
+      recordAction: enqueueActions(({ context, event, enqueue }) => {
+        assertEvent(event, 'push.recordAction');
+        const provider = context.current?.provider ?? context.defaultProvider;
+        enqueue.emit({
+          type: 'event.record',
+          key: PUSH_ACTION_KEY,
+          count: 1,
+          segmentation: actionSegmentation(event.notificationId, event.button, provider),
+          at: event.at,
+          id: event.id,
+        });
+        enqueue.emit(log('debug', `recordAction, notification ${param(event.notificationId)} button ${param(event.button)} recorded`));
+        enqueue.assign({ now: momentOf(context, event.at) });
+      }),
+      consentChanged: enqueueActions(({ context, event, enqueue }) => {
+        assertEvent(event, 'consent.changed');
+        const given = event.after.push;
+        const now = momentOf(context, event.at);
+        if (given && !context.consent) {
+          // spec l. 2510: consent given at run time sends the token the SDK knows.
+          const send = context.current !== null && context.current.token !== '';
+          enqueue.assign({ consent: true, now, pending: send ? context.current : null });
+        } else if (!given) {
+          enqueue.assign({ consent: false, now, pending: null, dueAt: null });
+        } else {
+          enqueue.assign({ now });
+        }
+      }),
+      sessionBegan: enqueueActions(({ context, event, enqueue }) => {
+        assertEvent(event, 'session.began');
+        const now = momentOf(context, event.at);
+        enqueue.assign({ now, settleAt: now + AFTER_SESSION_MS });
+      }),
+      identityChanged: enqueueActions(({ context, event, enqueue }) => {
+        assertEvent(event, 'identity.changed');
+        const now = momentOf(context, event.at);
+        // A new device ID without merge is a new user on the server: it has no token yet (l. 2399).
+        // The boot broadcast (no previous ID), merges and the offline placeholder change nothing.
+        const newUser = !event.merged && event.previousId !== null && event.deviceIdType !== 'TEMPORARY_ID' && event.previousId !== event.deviceId;
+        if (!newUser) {
+          enqueue.assign({ now });
+          return;
+        }
+        const send = context.consent && context.current !== null && context.current.token !== '';
+        enqueue.assign({ now, recent: [], pending: send ? context.current : context.pending });
+      }),
+    },
+  }).createMachine({
+    id: 'push',
+    context: ({ input }) => pushContextFrom(input),
+    initial: 'check',
+    on: {
+      'push.setToken': [{ guard: 'consented', target: '.check', actions: 'setToken' }, { actions: 'refuse' }],
+      'push.clearToken': [{ guard: 'consented', target: '.check', actions: 'setToken' }, { actions: 'refuse' }],
+      'push.recordAction': [{ guard: 'consented', actions: 'recordAction' }, { actions: 'refuse' }],
+      'consent.changed': { target: '.check', actions: 'consentChanged' },
+      'session.began': { target: '.check', actions: 'sessionBegan' },
+      'identity.changed': { target: '.check', actions: 'identityChanged' },
+    },
+    states: {
+      check: {
+        entry: 'settle',
+        always: [{ guard: 'waits', target: 'waiting' }, { target: 'idle' }],
+      },
+      idle: {},
+      waiting: {
+        after: { untilDue: { target: 'check', actions: 'reachDue' } },
+      },
+    },
+}))();

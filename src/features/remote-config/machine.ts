@@ -174,177 +174,178 @@ export function remoteConfigContextFrom(input: RemoteConfigInput): RemoteConfigC
   };
 }
 
-export const remoteConfigMachine = /* @__PURE__ */ setup({
-  types: {
-    input: {} as RemoteConfigInput,
-    context: {} as RemoteConfigContext,
-    events: {} as RemoteConfigEvent,
-    emitted: {} as RemoteConfigCommand,
-  },
-  guards: {
-    ours: ({ context, event }) => (event.type === 'direct.answered' || event.type === 'direct.failed') && Object.hasOwn(context.pending, event.tag),
-    downloading: ({ context }) => Object.values(context.pending).some((p) => p.kind === 'rc'),
-  },
-  actions: {
-    boot: enqueueActions(({ context, enqueue }) => {
-      // The stored values were cache-cleared in the context: store what is left.
-      if (context.storeAtBoot) {
-        enqueue.emit(persist(context.values));
-        enqueue.assign({ storeAtBoot: false });
-      }
-      // spec l. 2906: "After init is finished if we are not in the temporary id mode".
-      trigger(context, enqueue, 'after init');
-    }),
-    download: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, 'rc.download');
-      const fn = event.mode.kind === 'all' ? 'downloadAll' : event.mode.kind === 'specific' ? 'downloadSpecific' : 'downloadOmitting';
-      download(context, enqueue, event.mode, event.token, fn);
-    }),
-    enroll: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, ['rc.enroll', 'rc.exit']);
-      const fn = event.type === 'rc.enroll' ? 'enroll' : 'exit';
-      const why = blocked(context);
-      if (why !== null) {
-        // spec l. 3194-3195, 3207-3208: the call is omitted.
-        enqueue.emit(log('warning', `${fn}, ${why}; call ignored`));
-        return;
-      }
-      if (event.type === 'rc.enroll') send(context, enqueue, { kind: 'enroll' }, '/o/sdk', enrollParams(event.keys));
-      else send(context, enqueue, { kind: 'exit' }, '/i', exitParams(event.keys));
-    }),
-    clearAll: enqueueActions(({ context, enqueue }) => {
-      // spec l. 3015-3020: everything, "caching is not important here".
-      if (Object.keys(context.values).length > 0) enqueue.emit(persist({}));
-      enqueue.assign({ values: {} });
-    }),
-    testing: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, ['rc.downloadVariants', 'rc.downloadExperiments', 'rc.enrollVariant']);
-      const fn = event.type === 'rc.downloadVariants' ? 'downloadVariants' : event.type === 'rc.downloadExperiments' ? 'downloadExperiments' : 'enrollIntoVariant';
-      const why = blocked(context);
-      if (why !== null) {
-        // spec l. 3258-3260, 3287-3289, 3307-3309: "call will be omitted and callback is notified".
-        enqueue.emit(log('warning', `testing.${fn}, ${why}; call ignored`));
-        variantCallback(enqueue, event.token, 'Error', why);
-        return;
-      }
-      if (event.type === 'rc.downloadVariants') send(context, enqueue, { kind: 'variants', token: event.token }, '/o/sdk', { method: 'ab_fetch_variants' });
-      else if (event.type === 'rc.downloadExperiments') send(context, enqueue, { kind: 'experiments', token: event.token }, '/o/sdk', { method: 'ab_fetch_experiments' });
-      else send(context, enqueue, { kind: 'enrollVariant', token: event.token }, '/i', enrollVariantParams(event.key, event.variant));
-    }),
-    answer: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, ['direct.answered', 'direct.failed']);
-      const p = context.pending[event.tag]!;
-      const pending = { ...context.pending };
-      delete pending[event.tag];
-      enqueue.assign({ pending });
-      // spec l. 2942, 3262: no answer is a `NetworkIssue`; an answer that is not what was asked an `Error`.
-      const decode = <T>(decoder: (status: number, body: string) => Either<Failure, T>): Either<Failure, T> =>
-        event.type === 'direct.failed' ? left({ result: 'NetworkIssue', error: event.reason }) : decoder(event.status, event.body);
-      switch (p.kind) {
-        case 'rc': {
-          const decoded = decode(decodeValues);
-          if (decoded._tag === 'Left') {
-            enqueue.emit(log('warning', `download, failed (${decoded.left.result}): ${decoded.left.error}`));
-            notifyDownload(enqueue, p.token, decoded.left.result, decoded.left.error, p.full, {});
-          } else if (p.epoch !== context.epoch) {
-            const error = 'the device ID changed while downloading; the values were not stored';
-            enqueue.emit(log('debug', `download, ${error}`));
-            notifyDownload(enqueue, p.token, 'Error', error, p.full, {});
-          } else {
-            const values = applyDownload(context.values, decoded.right, p.full, context.valueCaching);
+export const remoteConfigMachine = /* @__PURE__ */ (() =>
+  setup({
+    types: {
+      input: {} as RemoteConfigInput,
+      context: {} as RemoteConfigContext,
+      events: {} as RemoteConfigEvent,
+      emitted: {} as RemoteConfigCommand,
+    },
+    guards: {
+      ours: ({ context, event }) => (event.type === 'direct.answered' || event.type === 'direct.failed') && Object.hasOwn(context.pending, event.tag),
+      downloading: ({ context }) => Object.values(context.pending).some((p) => p.kind === 'rc'),
+    },
+    actions: {
+      boot: enqueueActions(({ context, enqueue }) => {
+        // The stored values were cache-cleared in the context: store what is left.
+        if (context.storeAtBoot) {
+          enqueue.emit(persist(context.values));
+          enqueue.assign({ storeAtBoot: false });
+        }
+        // spec l. 2906: "After init is finished if we are not in the temporary id mode".
+        trigger(context, enqueue, 'after init');
+      }),
+      download: enqueueActions(({ context, event, enqueue }) => {
+        assertEvent(event, 'rc.download');
+        const fn = event.mode.kind === 'all' ? 'downloadAll' : event.mode.kind === 'specific' ? 'downloadSpecific' : 'downloadOmitting';
+        download(context, enqueue, event.mode, event.token, fn);
+      }),
+      enroll: enqueueActions(({ context, event, enqueue }) => {
+        assertEvent(event, ['rc.enroll', 'rc.exit']);
+        const fn = event.type === 'rc.enroll' ? 'enroll' : 'exit';
+        const why = blocked(context);
+        if (why !== null) {
+          // spec l. 3194-3195, 3207-3208: the call is omitted.
+          enqueue.emit(log('warning', `${fn}, ${why}; call ignored`));
+          return;
+        }
+        if (event.type === 'rc.enroll') send(context, enqueue, { kind: 'enroll' }, '/o/sdk', enrollParams(event.keys));
+        else send(context, enqueue, { kind: 'exit' }, '/i', exitParams(event.keys));
+      }),
+      clearAll: enqueueActions(({ context, enqueue }) => {
+        // spec l. 3015-3020: everything, "caching is not important here".
+        if (Object.keys(context.values).length > 0) enqueue.emit(persist({}));
+        enqueue.assign({ values: {} });
+      }),
+      testing: enqueueActions(({ context, event, enqueue }) => {
+        assertEvent(event, ['rc.downloadVariants', 'rc.downloadExperiments', 'rc.enrollVariant']);
+        const fn = event.type === 'rc.downloadVariants' ? 'downloadVariants' : event.type === 'rc.downloadExperiments' ? 'downloadExperiments' : 'enrollIntoVariant';
+        const why = blocked(context);
+        if (why !== null) {
+          // spec l. 3258-3260, 3287-3289, 3307-3309: "call will be omitted and callback is notified".
+          enqueue.emit(log('warning', `testing.${fn}, ${why}; call ignored`));
+          variantCallback(enqueue, event.token, 'Error', why);
+          return;
+        }
+        if (event.type === 'rc.downloadVariants') send(context, enqueue, { kind: 'variants', token: event.token }, '/o/sdk', { method: 'ab_fetch_variants' });
+        else if (event.type === 'rc.downloadExperiments') send(context, enqueue, { kind: 'experiments', token: event.token }, '/o/sdk', { method: 'ab_fetch_experiments' });
+        else send(context, enqueue, { kind: 'enrollVariant', token: event.token }, '/i', enrollVariantParams(event.key, event.variant));
+      }),
+      answer: enqueueActions(({ context, event, enqueue }) => {
+        assertEvent(event, ['direct.answered', 'direct.failed']);
+        const p = context.pending[event.tag]!;
+        const pending = { ...context.pending };
+        delete pending[event.tag];
+        enqueue.assign({ pending });
+        // spec l. 2942, 3262: no answer is a `NetworkIssue`; an answer that is not what was asked an `Error`.
+        const decode = <T>(decoder: (status: number, body: string) => Either<Failure, T>): Either<Failure, T> =>
+          event.type === 'direct.failed' ? left({ result: 'NetworkIssue', error: event.reason }) : decoder(event.status, event.body);
+        switch (p.kind) {
+          case 'rc': {
+            const decoded = decode(decodeValues);
+            if (decoded._tag === 'Left') {
+              enqueue.emit(log('warning', `download, failed (${decoded.left.result}): ${decoded.left.error}`));
+              notifyDownload(enqueue, p.token, decoded.left.result, decoded.left.error, p.full, {});
+            } else if (p.epoch !== context.epoch) {
+              const error = 'the device ID changed while downloading; the values were not stored';
+              enqueue.emit(log('debug', `download, ${error}`));
+              notifyDownload(enqueue, p.token, 'Error', error, p.full, {});
+            } else {
+              const values = applyDownload(context.values, decoded.right, p.full, context.valueCaching);
+              enqueue.assign({ values });
+              enqueue.emit(persist(values));
+              enqueue.emit(log('debug', `download, ${Object.keys(decoded.right).length} value(s) downloaded${p.full ? ' (full update)' : ''}`));
+              notifyDownload(enqueue, p.token, 'Success', null, p.full, applyDownload({}, decoded.right, false, false));
+            }
+            return;
+          }
+          case 'enroll':
+          case 'exit': {
+            const decoded = decode((status, body) => decodeResult(status, body, false));
+            const fn = p.kind === 'enroll' ? 'enroll' : 'exit';
+            if (decoded._tag === 'Left') enqueue.emit(log('warning', `${fn}, failed (${decoded.left.result}): ${decoded.left.error}`));
+            else enqueue.emit(log('debug', `${fn}, the server answered ${decoded.right}`));
+            return;
+          }
+          case 'variants':
+          case 'experiments': {
+            const decoded = p.kind === 'variants' ? decode(decodeVariants) : decode(decodeExperiments);
+            if (decoded._tag === 'Left') {
+              enqueue.emit(log('warning', `testing, ${p.kind} download failed (${decoded.left.result}): ${decoded.left.error}`));
+              variantCallback(enqueue, p.token, decoded.left.result, decoded.left.error);
+              return;
+            }
+            // spec l. 3271, 3300: the fresh download replaces everything.
+            enqueue.assign(p.kind === 'variants' ? { variants: decoded.right as Record<string, string[]> } : { experiments: decoded.right as Record<string, ExperimentInfo> });
+            variantCallback(enqueue, p.token, 'Success', null);
+            return;
+          }
+          case 'enrollVariant': {
+            const decoded = decode((status, body) => decodeResult(status, body, true));
+            if (decoded._tag === 'Left') {
+              enqueue.emit(log('warning', `testing.enrollIntoVariant, failed (${decoded.left.result}): ${decoded.left.error}`));
+              variantCallback(enqueue, p.token, decoded.left.result, decoded.left.error);
+              return;
+            }
+            // spec l. 3315-3317, 2905: the values are cache-cleared and downloaded again.
+            const values = cacheClear(context.values, context.valueCaching);
+            if (Object.keys(context.values).length > 0) enqueue.emit(persist(values));
             enqueue.assign({ values });
-            enqueue.emit(persist(values));
-            enqueue.emit(log('debug', `download, ${Object.keys(decoded.right).length} value(s) downloaded${p.full ? ' (full update)' : ''}`));
-            notifyDownload(enqueue, p.token, 'Success', null, p.full, applyDownload({}, decoded.right, false, false));
-          }
-          return;
-        }
-        case 'enroll':
-        case 'exit': {
-          const decoded = decode((status, body) => decodeResult(status, body, false));
-          const fn = p.kind === 'enroll' ? 'enroll' : 'exit';
-          if (decoded._tag === 'Left') enqueue.emit(log('warning', `${fn}, failed (${decoded.left.result}): ${decoded.left.error}`));
-          else enqueue.emit(log('debug', `${fn}, the server answered ${decoded.right}`));
-          return;
-        }
-        case 'variants':
-        case 'experiments': {
-          const decoded = p.kind === 'variants' ? decode(decodeVariants) : decode(decodeExperiments);
-          if (decoded._tag === 'Left') {
-            enqueue.emit(log('warning', `testing, ${p.kind} download failed (${decoded.left.result}): ${decoded.left.error}`));
-            variantCallback(enqueue, p.token, decoded.left.result, decoded.left.error);
+            trigger({ ...context, pending }, enqueue, 'after enrolling into a variant');
+            variantCallback(enqueue, p.token, 'Success', null);
             return;
           }
-          // spec l. 3271, 3300: the fresh download replaces everything.
-          enqueue.assign(p.kind === 'variants' ? { variants: decoded.right as Record<string, string[]> } : { experiments: decoded.right as Record<string, ExperimentInfo> });
-          variantCallback(enqueue, p.token, 'Success', null);
-          return;
         }
-        case 'enrollVariant': {
-          const decoded = decode((status, body) => decodeResult(status, body, true));
-          if (decoded._tag === 'Left') {
-            enqueue.emit(log('warning', `testing.enrollIntoVariant, failed (${decoded.left.result}): ${decoded.left.error}`));
-            variantCallback(enqueue, p.token, decoded.left.result, decoded.left.error);
-            return;
-          }
-          // spec l. 3315-3317, 2905: the values are cache-cleared and downloaded again.
+      }),
+      identityChanged: enqueueActions(({ context, event, enqueue }) => {
+        assertEvent(event, 'identity.changed');
+        // The init announcement (and any non-change) carries the ID the machine started with.
+        if (event.deviceId === context.deviceId) return;
+        const temporary = event.deviceIdType === 'TEMPORARY_ID';
+        const leavingTemporary = context.temporary && !temporary && event.previousId === TEMPORARY_DEVICE_ID;
+        let next: RemoteConfigContext = { ...context, deviceId: event.deviceId, temporary };
+        if (!event.merged && !leavingTemporary) {
+          // spec l. 2902: the values were the previous user's.
           const values = cacheClear(context.values, context.valueCaching);
           if (Object.keys(context.values).length > 0) enqueue.emit(persist(values));
-          enqueue.assign({ values });
-          trigger({ ...context, pending }, enqueue, 'after enrolling into a variant');
-          variantCallback(enqueue, p.token, 'Success', null);
-          return;
+          next = { ...next, values, epoch: context.epoch + 1 };
         }
-      }
-    }),
-    identityChanged: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, 'identity.changed');
-      // The init announcement (and any non-change) carries the ID the machine started with.
-      if (event.deviceId === context.deviceId) return;
-      const temporary = event.deviceIdType === 'TEMPORARY_ID';
-      const leavingTemporary = context.temporary && !temporary && event.previousId === TEMPORARY_DEVICE_ID;
-      let next: RemoteConfigContext = { ...context, deviceId: event.deviceId, temporary };
-      if (!event.merged && !leavingTemporary) {
-        // spec l. 2902: the values were the previous user's.
-        const values = cacheClear(context.values, context.valueCaching);
-        if (Object.keys(context.values).length > 0) enqueue.emit(persist(values));
-        next = { ...next, values, epoch: context.epoch + 1 };
-      }
-      enqueue.assign(next);
-      if (!temporary) trigger(next, enqueue, leavingTemporary ? 'temporary device ID mode ended' : 'the device ID changed');
-    }),
-    consentChanged: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, 'consent.changed');
-      const given = event.after['remote-config'];
-      const next = { ...context, consent: given, sessionsConsent: event.after.sessions };
-      enqueue.assign({ consent: given, sessionsConsent: event.after.sessions });
-      // spec l. 2905, 3128: given → downloaded; removed → the values stay as they are.
-      if (given && !context.consent) trigger(next, enqueue, '"remote-config" consent was given');
-    }),
-  },
-}).createMachine({
-  id: 'remoteConfig',
-  context: ({ input }) => remoteConfigContextFrom(input),
-  entry: 'boot',
-  initial: 'check',
-  on: {
-    'rc.download': { target: '.check', actions: 'download' },
-    'rc.enroll': { actions: 'enroll' },
-    'rc.exit': { actions: 'enroll' },
-    'rc.clearAll': { actions: 'clearAll' },
-    'rc.downloadVariants': { actions: 'testing' },
-    'rc.downloadExperiments': { actions: 'testing' },
-    'rc.enrollVariant': { actions: 'testing' },
-    'direct.answered': { guard: 'ours', target: '.check', actions: 'answer' },
-    'direct.failed': { guard: 'ours', target: '.check', actions: 'answer' },
-    'identity.changed': { target: '.check', actions: 'identityChanged' },
-    'consent.changed': { target: '.check', actions: 'consentChanged' },
-  },
-  states: {
-    check: {
-      always: [{ guard: 'downloading', target: 'downloading' }, { target: 'idle' }],
+        enqueue.assign(next);
+        if (!temporary) trigger(next, enqueue, leavingTemporary ? 'temporary device ID mode ended' : 'the device ID changed');
+      }),
+      consentChanged: enqueueActions(({ context, event, enqueue }) => {
+        assertEvent(event, 'consent.changed');
+        const given = event.after['remote-config'];
+        const next = { ...context, consent: given, sessionsConsent: event.after.sessions };
+        enqueue.assign({ consent: given, sessionsConsent: event.after.sessions });
+        // spec l. 2905, 3128: given → downloaded; removed → the values stay as they are.
+        if (given && !context.consent) trigger(next, enqueue, '"remote-config" consent was given');
+      }),
     },
-    idle: {},
-    downloading: {},
-  },
-});
+  }).createMachine({
+    id: 'remoteConfig',
+    context: ({ input }) => remoteConfigContextFrom(input),
+    entry: 'boot',
+    initial: 'check',
+    on: {
+      'rc.download': { target: '.check', actions: 'download' },
+      'rc.enroll': { actions: 'enroll' },
+      'rc.exit': { actions: 'enroll' },
+      'rc.clearAll': { actions: 'clearAll' },
+      'rc.downloadVariants': { actions: 'testing' },
+      'rc.downloadExperiments': { actions: 'testing' },
+      'rc.enrollVariant': { actions: 'testing' },
+      'direct.answered': { guard: 'ours', target: '.check', actions: 'answer' },
+      'direct.failed': { guard: 'ours', target: '.check', actions: 'answer' },
+      'identity.changed': { target: '.check', actions: 'identityChanged' },
+      'consent.changed': { target: '.check', actions: 'consentChanged' },
+    },
+    states: {
+      check: {
+        always: [{ guard: 'downloading', target: 'downloading' }, { target: 'idle' }],
+      },
+      idle: {},
+      downloading: {},
+    },
+}))();

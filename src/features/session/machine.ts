@@ -185,216 +185,217 @@ function settle(totalMs: number): { seconds: number; carryMs: number } {
   return { seconds, carryMs: totalMs - seconds * 1000 };
 }
 
-export const sessionMachine = /* @__PURE__ */ setup({
-  types: {
-    context: {} as SessionContext,
-    events: {} as SessionEvent,
-    input: {} as SessionInput,
-    emitted: {} as SessionCommand,
-  },
-  delays: {
-    updateInterval: ({ context }) => context.intervalSeconds * 1000,
-  },
-  guards: {
-    isAutomatic: ({ context }) => context.mode === 'automatic',
-    isHybrid: ({ context }) => context.mode === 'hybrid',
-    isManual: ({ context }) => context.mode === 'manual',
-    /** `begin()` / `end()` work (manual and hybrid). */
-    hasManualControl: ({ context }) => context.mode !== 'automatic',
-    hasAutoUpdates: ({ context }) => context.mode !== 'manual',
-    noConsent: ({ context }) => !context.consent.sessions,
-    trackingOff: ({ context }) => !(context.sessionTracking && context.tracking),
-    beginsAtInit: ({ context }) => context.mode === 'automatic' && context.foreground && context.lastAt !== null && canBegin(context),
-    beginsOnForeground: ({ context }) => context.mode === 'automatic' && canBegin(context),
-    losesConsent: ({ event }) => event.type === 'consent.changing' && event.before.sessions && !event.after.sessions,
-    lacksConsent: ({ event }) => event.type === 'consent.changed' && !event.after.sessions,
-    gainsConsentInForeground: ({ context, event }) =>
-      event.type === 'consent.changed' &&
-      context.mode === 'automatic' &&
-      context.foreground &&
-      !event.before.sessions &&
-      event.after.sessions &&
-      context.sessionTracking &&
-      context.tracking &&
-      knowsTime(context, event),
-    beginsUnderNewIdentity: ({ context, event }) =>
-      event.type === 'identity.changed' && !event.merged && context.mode === 'automatic' && context.foreground && canBegin(context) && knowsTime(context, event),
-    settingsStopTracking: ({ context, event }) => event.type === 'settings.updated' && !trackingAfter(context, event.settings),
-    settingsStartTracking: ({ context, event }) =>
-      event.type === 'settings.updated' &&
-      trackingAfter(context, event.settings) &&
-      !(context.sessionTracking && context.tracking) &&
-      context.mode === 'automatic' &&
-      context.foreground &&
-      context.consent.sessions &&
-      knowsTime(context, event),
-  },
-  actions: {
-    warn: enqueueActions(({ enqueue }, params: { message: string }) => {
-      enqueue.emit(warning(params.message));
-    }),
-    countOutOfOrder: assign({ outOfOrderCalls: ({ context }) => context.outOfOrderCalls + 1 }),
-    /** `app.visible` / `app.hidden`: the lifecycle machine already balanced them. */
-    markForeground: assign(({ context, event }) => ({ foreground: true, lastAt: atOf(event) ?? context.lastAt })),
-    markBackground: assign(({ context, event }) => ({ foreground: false, lastAt: atOf(event) ?? context.lastAt })),
-    storeConsent: assign(({ context, event }) => (event.type === 'consent.changed' ? { consent: event.after } : { consent: context.consent })),
-    storeLocation: assign(({ context, event }) => ({ location: event.type === 'location.changed' ? { ...event.params } : context.location })),
-    applySettings: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'settings.updated') return;
-      const settings = event.settings;
-      enqueue.assign({
-        sessionTracking: settings.st ?? context.sessionTracking,
-        tracking: settings.tracking ?? context.tracking,
-        // The running timer keeps its interval: a new `sui` applies from the next tick.
-        intervalSeconds: settings.sui ?? context.intervalSeconds,
-      });
-    }),
-    begin: enqueueActions(({ context, event, enqueue }) => {
-      // At init the event is `xstate.init`: the moment is then the boot time (`lastAt`).
-      const at = momentOf(context, event);
-      if (!at) return;
-      // spec: Sessions > Starting a Session — begin_session carries metrics and location.
-      // spec: Device Metrics — metrics are read from the device on demand: the queue effect
-      // reads them when it queues this request (`metrics: true`), so each session has fresh ones.
-      // Events recorded before the begin are queued first (the events machine hears `session.beginning`).
-      enqueue.emit({ type: 'broadcast', event: { type: 'session.beginning', at } });
-      enqueue.emit({
-        type: 'request.enqueue',
-        params: { begin_session: '1', ...context.location },
-        metrics: true,
-        at,
-      });
-      enqueue.assign({ beganAtMs: at.timestamp, lastReportMs: at.timestamp, carryMs: 0, lastAt: at });
-      enqueue.emit({ type: 'broadcast', event: { type: 'session.began', at } });
-    }),
-    armInterval: assign({ armedIntervalSeconds: ({ context }) => context.intervalSeconds }),
-    /** An update tick comes exactly one armed interval after the last session request. */
-    reportTick: enqueueActions(({ context, enqueue }) => {
-      const elapsedMs = context.armedIntervalSeconds * 1000;
-      const { seconds, carryMs } = settle(elapsedMs + context.carryMs);
-      const at = momentAtMs(context, (context.lastReportMs ?? 0) + elapsedMs);
-      if (at) enqueue.emit({ type: 'broadcast', event: { type: 'session.updating', at } });
-      enqueue.emit({ type: 'request.enqueue', params: { session_duration: String(seconds) } });
-      enqueue.assign({ lastReportMs: (context.lastReportMs ?? 0) + elapsedMs, carryMs });
-    }),
-    reportUpdate: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'session.update') return;
-      const elapsedMs = event.at.timestamp - (context.lastReportMs ?? event.at.timestamp);
-      const { seconds, carryMs } = settle(elapsedMs + context.carryMs);
-      enqueue.emit({ type: 'broadcast', event: { type: 'session.updating', at: event.at } });
-      enqueue.emit({ type: 'request.enqueue', params: { session_duration: String(seconds) }, at: event.at });
-      enqueue.assign({ lastReportMs: event.at.timestamp, carryMs, lastAt: event.at });
-    }),
-    end: enqueueActions(({ context, event, enqueue }) => {
-      const exact = atOf(event);
-      const at = momentOf(context, event);
-      const lastReportMs = context.lastReportMs ?? 0;
-      const endMs = at?.timestamp ?? lastReportMs;
-      // spec: Sessions > Ending a Session — the seconds since the last session request.
-      const { seconds } = settle(endMs - lastReportMs + context.carryMs);
-      // The events machine combines what is pending into requests as it hears this, so the
-      // session's events are queued before its end_session (in every mode, on every path).
-      if (at) enqueue.emit({ type: 'broadcast', event: { type: 'session.ending', at } });
-      enqueue.emit({
-        type: 'request.enqueue',
-        params: { end_session: '1', session_duration: String(seconds) },
-        // Without a moment the queue stamps the request when it is performed.
-        ...(exact ? { at: exact } : {}),
-      });
-      enqueue.assign({ beganAtMs: null, lastReportMs: null, carryMs: 0, lastAt: at ?? context.lastAt });
-      if (at) enqueue.emit({ type: 'broadcast', event: { type: 'session.ended', at } });
-    }),
-  },
-}).createMachine({
-  id: 'session',
-  context: ({ input }) => initialSessionContext(input),
-  initial: 'booting',
-  on: {
-    'location.changed': { actions: 'storeLocation' },
-    'app.visible': { actions: 'markForeground' },
-    'app.hidden': { actions: 'markBackground' },
-    // Calls the mode refuses, in any state: `idle` and `running` leave them to the root.
-    'session.begin': { guard: 'isAutomatic', actions: { type: 'warn', params: { message: 'begin, manual session control is not enabled; call ignored' } } },
-    'session.update': [
-      { guard: 'isAutomatic', actions: { type: 'warn', params: { message: 'update, manual session control is not enabled; call ignored' } } },
-      { guard: 'isHybrid', actions: { type: 'warn', params: { message: 'update, ignored in hybrid mode: updates are automatic' } } },
-    ],
-    'session.end': { guard: 'isAutomatic', actions: { type: 'warn', params: { message: 'end, manual session control is not enabled; call ignored' } } },
-  },
-  states: {
-    booting: {
-      // spec: Automatic Session Tracking > Precautions — init in the foreground begins at once.
-      always: [{ guard: 'beginsAtInit', target: 'running', actions: 'begin' }, { target: 'idle' }],
+export const sessionMachine = /* @__PURE__ */ (() =>
+  setup({
+    types: {
+      context: {} as SessionContext,
+      events: {} as SessionEvent,
+      input: {} as SessionInput,
+      emitted: {} as SessionCommand,
     },
-    idle: {
-      on: {
-        'session.begin': [
-          {
-            guard: and(['hasManualControl', 'noConsent']),
-            actions: { type: 'warn', params: { message: 'begin, "sessions" consent is not given; call ignored' } },
+    delays: {
+      updateInterval: ({ context }) => context.intervalSeconds * 1000,
+    },
+    guards: {
+      isAutomatic: ({ context }) => context.mode === 'automatic',
+      isHybrid: ({ context }) => context.mode === 'hybrid',
+      isManual: ({ context }) => context.mode === 'manual',
+      /** `begin()` / `end()` work (manual and hybrid). */
+      hasManualControl: ({ context }) => context.mode !== 'automatic',
+      hasAutoUpdates: ({ context }) => context.mode !== 'manual',
+      noConsent: ({ context }) => !context.consent.sessions,
+      trackingOff: ({ context }) => !(context.sessionTracking && context.tracking),
+      beginsAtInit: ({ context }) => context.mode === 'automatic' && context.foreground && context.lastAt !== null && canBegin(context),
+      beginsOnForeground: ({ context }) => context.mode === 'automatic' && canBegin(context),
+      losesConsent: ({ event }) => event.type === 'consent.changing' && event.before.sessions && !event.after.sessions,
+      lacksConsent: ({ event }) => event.type === 'consent.changed' && !event.after.sessions,
+      gainsConsentInForeground: ({ context, event }) =>
+        event.type === 'consent.changed' &&
+        context.mode === 'automatic' &&
+        context.foreground &&
+        !event.before.sessions &&
+        event.after.sessions &&
+        context.sessionTracking &&
+        context.tracking &&
+        knowsTime(context, event),
+      beginsUnderNewIdentity: ({ context, event }) =>
+        event.type === 'identity.changed' && !event.merged && context.mode === 'automatic' && context.foreground && canBegin(context) && knowsTime(context, event),
+      settingsStopTracking: ({ context, event }) => event.type === 'settings.updated' && !trackingAfter(context, event.settings),
+      settingsStartTracking: ({ context, event }) =>
+        event.type === 'settings.updated' &&
+        trackingAfter(context, event.settings) &&
+        !(context.sessionTracking && context.tracking) &&
+        context.mode === 'automatic' &&
+        context.foreground &&
+        context.consent.sessions &&
+        knowsTime(context, event),
+    },
+    actions: {
+      warn: enqueueActions(({ enqueue }, params: { message: string }) => {
+        enqueue.emit(warning(params.message));
+      }),
+      countOutOfOrder: assign({ outOfOrderCalls: ({ context }) => context.outOfOrderCalls + 1 }),
+      /** `app.visible` / `app.hidden`: the lifecycle machine already balanced them. */
+      markForeground: assign(({ context, event }) => ({ foreground: true, lastAt: atOf(event) ?? context.lastAt })),
+      markBackground: assign(({ context, event }) => ({ foreground: false, lastAt: atOf(event) ?? context.lastAt })),
+      storeConsent: assign(({ context, event }) => (event.type === 'consent.changed' ? { consent: event.after } : { consent: context.consent })),
+      storeLocation: assign(({ context, event }) => ({ location: event.type === 'location.changed' ? { ...event.params } : context.location })),
+      applySettings: enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'settings.updated') return;
+        const settings = event.settings;
+        enqueue.assign({
+          sessionTracking: settings.st ?? context.sessionTracking,
+          tracking: settings.tracking ?? context.tracking,
+          // The running timer keeps its interval: a new `sui` applies from the next tick.
+          intervalSeconds: settings.sui ?? context.intervalSeconds,
+        });
+      }),
+      begin: enqueueActions(({ context, event, enqueue }) => {
+        // At init the event is `xstate.init`: the moment is then the boot time (`lastAt`).
+        const at = momentOf(context, event);
+        if (!at) return;
+        // spec: Sessions > Starting a Session — begin_session carries metrics and location.
+        // spec: Device Metrics — metrics are read from the device on demand: the queue effect
+        // reads them when it queues this request (`metrics: true`), so each session has fresh ones.
+        // Events recorded before the begin are queued first (the events machine hears `session.beginning`).
+        enqueue.emit({ type: 'broadcast', event: { type: 'session.beginning', at } });
+        enqueue.emit({
+          type: 'request.enqueue',
+          params: { begin_session: '1', ...context.location },
+          metrics: true,
+          at,
+        });
+        enqueue.assign({ beganAtMs: at.timestamp, lastReportMs: at.timestamp, carryMs: 0, lastAt: at });
+        enqueue.emit({ type: 'broadcast', event: { type: 'session.began', at } });
+      }),
+      armInterval: assign({ armedIntervalSeconds: ({ context }) => context.intervalSeconds }),
+      /** An update tick comes exactly one armed interval after the last session request. */
+      reportTick: enqueueActions(({ context, enqueue }) => {
+        const elapsedMs = context.armedIntervalSeconds * 1000;
+        const { seconds, carryMs } = settle(elapsedMs + context.carryMs);
+        const at = momentAtMs(context, (context.lastReportMs ?? 0) + elapsedMs);
+        if (at) enqueue.emit({ type: 'broadcast', event: { type: 'session.updating', at } });
+        enqueue.emit({ type: 'request.enqueue', params: { session_duration: String(seconds) } });
+        enqueue.assign({ lastReportMs: (context.lastReportMs ?? 0) + elapsedMs, carryMs });
+      }),
+      reportUpdate: enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'session.update') return;
+        const elapsedMs = event.at.timestamp - (context.lastReportMs ?? event.at.timestamp);
+        const { seconds, carryMs } = settle(elapsedMs + context.carryMs);
+        enqueue.emit({ type: 'broadcast', event: { type: 'session.updating', at: event.at } });
+        enqueue.emit({ type: 'request.enqueue', params: { session_duration: String(seconds) }, at: event.at });
+        enqueue.assign({ lastReportMs: event.at.timestamp, carryMs, lastAt: event.at });
+      }),
+      end: enqueueActions(({ context, event, enqueue }) => {
+        const exact = atOf(event);
+        const at = momentOf(context, event);
+        const lastReportMs = context.lastReportMs ?? 0;
+        const endMs = at?.timestamp ?? lastReportMs;
+        // spec: Sessions > Ending a Session — the seconds since the last session request.
+        const { seconds } = settle(endMs - lastReportMs + context.carryMs);
+        // The events machine combines what is pending into requests as it hears this, so the
+        // session's events are queued before its end_session (in every mode, on every path).
+        if (at) enqueue.emit({ type: 'broadcast', event: { type: 'session.ending', at } });
+        enqueue.emit({
+          type: 'request.enqueue',
+          params: { end_session: '1', session_duration: String(seconds) },
+          // Without a moment the queue stamps the request when it is performed.
+          ...(exact ? { at: exact } : {}),
+        });
+        enqueue.assign({ beganAtMs: null, lastReportMs: null, carryMs: 0, lastAt: at ?? context.lastAt });
+        if (at) enqueue.emit({ type: 'broadcast', event: { type: 'session.ended', at } });
+      }),
+    },
+  }).createMachine({
+    id: 'session',
+    context: ({ input }) => initialSessionContext(input),
+    initial: 'booting',
+    on: {
+      'location.changed': { actions: 'storeLocation' },
+      'app.visible': { actions: 'markForeground' },
+      'app.hidden': { actions: 'markBackground' },
+      // Calls the mode refuses, in any state: `idle` and `running` leave them to the root.
+      'session.begin': { guard: 'isAutomatic', actions: { type: 'warn', params: { message: 'begin, manual session control is not enabled; call ignored' } } },
+      'session.update': [
+        { guard: 'isAutomatic', actions: { type: 'warn', params: { message: 'update, manual session control is not enabled; call ignored' } } },
+        { guard: 'isHybrid', actions: { type: 'warn', params: { message: 'update, ignored in hybrid mode: updates are automatic' } } },
+      ],
+      'session.end': { guard: 'isAutomatic', actions: { type: 'warn', params: { message: 'end, manual session control is not enabled; call ignored' } } },
+    },
+    states: {
+      booting: {
+        // spec: Automatic Session Tracking > Precautions — init in the foreground begins at once.
+        always: [{ guard: 'beginsAtInit', target: 'running', actions: 'begin' }, { target: 'idle' }],
+      },
+      idle: {
+        on: {
+          'session.begin': [
+            {
+              guard: and(['hasManualControl', 'noConsent']),
+              actions: { type: 'warn', params: { message: 'begin, "sessions" consent is not given; call ignored' } },
+            },
+            {
+              guard: and(['hasManualControl', 'trackingOff']),
+              actions: { type: 'warn', params: { message: 'begin, session tracking is disabled by the server settings; call ignored' } },
+            },
+            { guard: 'hasManualControl', target: 'running', actions: 'begin' },
+          ],
+          'session.update': {
+            guard: 'isManual',
+            actions: ['countOutOfOrder', { type: 'warn', params: { message: 'update, no session is running; call ignored' } }],
           },
-          {
-            guard: and(['hasManualControl', 'trackingOff']),
-            actions: { type: 'warn', params: { message: 'begin, session tracking is disabled by the server settings; call ignored' } },
+          'session.end': {
+            guard: 'hasManualControl',
+            actions: ['countOutOfOrder', { type: 'warn', params: { message: 'end, no session is running; call ignored' } }],
           },
-          { guard: 'hasManualControl', target: 'running', actions: 'begin' },
-        ],
-        'session.update': {
-          guard: 'isManual',
-          actions: ['countOutOfOrder', { type: 'warn', params: { message: 'update, no session is running; call ignored' } }],
+          'app.visible': { guard: 'beginsOnForeground', target: 'running', actions: ['markForeground', 'begin'] },
+          // spec: Automatic Session Tracking > Precautions — consent given in the foreground begins one.
+          'consent.changed': [
+            { guard: 'gainsConsentInForeground', target: 'running', actions: ['storeConsent', 'begin'] },
+            { actions: 'storeConsent' },
+          ],
+          // spec: Device ID Management — without merge, a new session begins under the new ID.
+          'identity.changed': { guard: 'beginsUnderNewIdentity', target: 'running', actions: 'begin' },
+          'settings.updated': [
+            { guard: 'settingsStartTracking', target: 'running', actions: ['applySettings', 'begin'] },
+            { actions: 'applySettings' },
+          ],
         },
-        'session.end': {
-          guard: 'hasManualControl',
-          actions: ['countOutOfOrder', { type: 'warn', params: { message: 'end, no session is running; call ignored' } }],
+      },
+      running: {
+        initial: 'choosing',
+        on: {
+          'session.begin': {
+            guard: 'hasManualControl',
+            actions: ['countOutOfOrder', { type: 'warn', params: { message: 'begin, a session is already running; call ignored' } }],
+          },
+          'session.update': { guard: 'isManual', actions: 'reportUpdate' },
+          'session.end': { guard: 'hasManualControl', target: 'idle', actions: 'end' },
+          'app.hidden': { guard: 'isAutomatic', target: 'idle', actions: ['markBackground', 'end'] },
+          // spec: Automatic Session Tracking > Precautions — consent withdrawal ends the session
+          // (on `changing`, while the end request may still be sent).
+          'consent.changing': { guard: 'losesConsent', target: 'idle', actions: 'end' },
+          // Should a removal arrive without its `changing` phase, the session still ends.
+          'consent.changed': [{ guard: 'lacksConsent', target: 'idle', actions: ['end', 'storeConsent'] }, { actions: 'storeConsent' }],
+          // spec line 1302 — "Changing the device ID without merge should end the current
+          // session". In every mode: a manual session left running would end under the new ID,
+          // with the old ID's time (docs/sessions.md: the manual-mode reading of line 2117).
+          'identity.changing': { target: 'idle', actions: 'end' },
+          'settings.updated': [
+            { guard: 'settingsStopTracking', target: 'idle', actions: ['applySettings', 'end'] },
+            { actions: 'applySettings' },
+          ],
         },
-        'app.visible': { guard: 'beginsOnForeground', target: 'running', actions: ['markForeground', 'begin'] },
-        // spec: Automatic Session Tracking > Precautions — consent given in the foreground begins one.
-        'consent.changed': [
-          { guard: 'gainsConsentInForeground', target: 'running', actions: ['storeConsent', 'begin'] },
-          { actions: 'storeConsent' },
-        ],
-        // spec: Device ID Management — without merge, a new session begins under the new ID.
-        'identity.changed': { guard: 'beginsUnderNewIdentity', target: 'running', actions: 'begin' },
-        'settings.updated': [
-          { guard: 'settingsStartTracking', target: 'running', actions: ['applySettings', 'begin'] },
-          { actions: 'applySettings' },
-        ],
+        states: {
+          choosing: {
+            always: [{ guard: 'hasAutoUpdates', target: 'timed' }, { target: 'untimed' }],
+          },
+          timed: {
+            entry: 'armInterval',
+            after: { updateInterval: { target: 'timed', reenter: true, actions: 'reportTick' } },
+          },
+          untimed: {},
+        },
       },
     },
-    running: {
-      initial: 'choosing',
-      on: {
-        'session.begin': {
-          guard: 'hasManualControl',
-          actions: ['countOutOfOrder', { type: 'warn', params: { message: 'begin, a session is already running; call ignored' } }],
-        },
-        'session.update': { guard: 'isManual', actions: 'reportUpdate' },
-        'session.end': { guard: 'hasManualControl', target: 'idle', actions: 'end' },
-        'app.hidden': { guard: 'isAutomatic', target: 'idle', actions: ['markBackground', 'end'] },
-        // spec: Automatic Session Tracking > Precautions — consent withdrawal ends the session
-        // (on `changing`, while the end request may still be sent).
-        'consent.changing': { guard: 'losesConsent', target: 'idle', actions: 'end' },
-        // Should a removal arrive without its `changing` phase, the session still ends.
-        'consent.changed': [{ guard: 'lacksConsent', target: 'idle', actions: ['end', 'storeConsent'] }, { actions: 'storeConsent' }],
-        // spec line 1302 — "Changing the device ID without merge should end the current
-        // session". In every mode: a manual session left running would end under the new ID,
-        // with the old ID's time (docs/sessions.md: the manual-mode reading of line 2117).
-        'identity.changing': { target: 'idle', actions: 'end' },
-        'settings.updated': [
-          { guard: 'settingsStopTracking', target: 'idle', actions: ['applySettings', 'end'] },
-          { actions: 'applySettings' },
-        ],
-      },
-      states: {
-        choosing: {
-          always: [{ guard: 'hasAutoUpdates', target: 'timed' }, { target: 'untimed' }],
-        },
-        timed: {
-          entry: 'armInterval',
-          after: { updateInterval: { target: 'timed', reenter: true, actions: 'reportTick' } },
-        },
-        untimed: {},
-      },
-    },
-  },
-});
+}))();

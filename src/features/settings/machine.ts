@@ -58,107 +58,108 @@ export function updateIntervalMs(settings: Record<string, unknown>): number {
   return (typedSettings(settings).settings.scui ?? DEFAULT_UPDATE_HOURS) * 3_600_000;
 }
 
-export const settingsMachine = /* @__PURE__ */ setup({
-  types: {
-    context: {} as SettingsContext,
-    events: {} as SettingsEvent,
-    input: {} as SettingsInput,
-    emitted: {} as SettingsCommand,
-  },
-  delays: {
-    updateInterval: ({ context }) => updateIntervalMs(context.settings),
-  },
-  guards: {
-    canFetch: ({ context }) => context.updatesEnabled && !context.temporaryId,
-    /** The device ID is (now) a real one and downloads are allowed. */
-    becameReal: ({ context, event }) =>
-      context.updatesEnabled && event.type === 'identity.changed' && event.deviceIdType !== 'TEMPORARY_ID',
-  },
-  actions: {
-    announceInitial: enqueueActions(({ context, enqueue }) => {
-      if (Object.keys(context.settings).length > 0) {
-        const settings = typedSettings(context.settings).settings;
-        // spec: `log` — the server turns console logging on or off.
-        if (settings.log !== undefined) enqueue.emit({ type: 'log.configure', console: settings.log });
-        enqueue.emit({ type: 'broadcast', event: { type: 'settings.updated', settings } });
-      }
-    }),
-    requestFetch: emit({ type: 'settings.fetch' } as const),
-    trackIdentity: assign({
-      temporaryId: ({ event, context }) => (event.type === 'identity.changed' ? event.deviceIdType === 'TEMPORARY_ID' : context.temporaryId),
-    }),
-    // spec: the fetched configuration is merged into the stored one, key by key.
-    merge: assign({
-      settings: ({ context, event }) => (event.type === 'settings.fetched' ? mergeSettings(context.settings, event.settings) : context.settings),
-      fetched: ({ context }) => context.fetched + 1,
-      lastError: () => null,
-    }),
-    /**
-     * Stored as received (spec: "Values are preserved in their original format"), announced
-     * decoded; each invalid key of the download is warned about once, here.
-     */
-    persistAndAnnounce: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type === 'settings.fetched') {
-        for (const { key, value } of typedSettings(event.settings).invalid) {
-          enqueue.emit({ type: 'log', level: 'warning', module: MODULE, message: `settings, invalid ${key} ${param(value)} ignored` });
+export const settingsMachine = /* @__PURE__ */ (() =>
+  setup({
+    types: {
+      context: {} as SettingsContext,
+      events: {} as SettingsEvent,
+      input: {} as SettingsInput,
+      emitted: {} as SettingsCommand,
+    },
+    delays: {
+      updateInterval: ({ context }) => updateIntervalMs(context.settings),
+    },
+    guards: {
+      canFetch: ({ context }) => context.updatesEnabled && !context.temporaryId,
+      /** The device ID is (now) a real one and downloads are allowed. */
+      becameReal: ({ context, event }) =>
+        context.updatesEnabled && event.type === 'identity.changed' && event.deviceIdType !== 'TEMPORARY_ID',
+    },
+    actions: {
+      announceInitial: enqueueActions(({ context, enqueue }) => {
+        if (Object.keys(context.settings).length > 0) {
+          const settings = typedSettings(context.settings).settings;
+          // spec: `log` — the server turns console logging on or off.
+          if (settings.log !== undefined) enqueue.emit({ type: 'log.configure', console: settings.log });
+          enqueue.emit({ type: 'broadcast', event: { type: 'settings.updated', settings } });
         }
-      }
-      enqueue.emit({ type: 'storage.set', key: SETTINGS_KEY, value: context.settings });
-      const settings = typedSettings(context.settings).settings;
-      // spec: `log` — the server turns console logging on or off; without the key, the developer's choice.
-      enqueue.emit({ type: 'log.configure', console: settings.log ?? null });
-      enqueue.emit({ type: 'broadcast', event: { type: 'settings.updated', settings } });
+      }),
+      requestFetch: emit({ type: 'settings.fetch' } as const),
+      trackIdentity: assign({
+        temporaryId: ({ event, context }) => (event.type === 'identity.changed' ? event.deviceIdType === 'TEMPORARY_ID' : context.temporaryId),
+      }),
+      // spec: the fetched configuration is merged into the stored one, key by key.
+      merge: assign({
+        settings: ({ context, event }) => (event.type === 'settings.fetched' ? mergeSettings(context.settings, event.settings) : context.settings),
+        fetched: ({ context }) => context.fetched + 1,
+        lastError: () => null,
+      }),
+      /**
+       * Stored as received (spec: "Values are preserved in their original format"), announced
+       * decoded; each invalid key of the download is warned about once, here.
+       */
+      persistAndAnnounce: enqueueActions(({ context, event, enqueue }) => {
+        if (event.type === 'settings.fetched') {
+          for (const { key, value } of typedSettings(event.settings).invalid) {
+            enqueue.emit({ type: 'log', level: 'warning', module: MODULE, message: `settings, invalid ${key} ${param(value)} ignored` });
+          }
+        }
+        enqueue.emit({ type: 'storage.set', key: SETTINGS_KEY, value: context.settings });
+        const settings = typedSettings(context.settings).settings;
+        // spec: `log` — the server turns console logging on or off; without the key, the developer's choice.
+        enqueue.emit({ type: 'log.configure', console: settings.log ?? null });
+        enqueue.emit({ type: 'broadcast', event: { type: 'settings.updated', settings } });
+      }),
+      recordFailure: assign({
+        failed: ({ context }) => context.failed + 1,
+        lastError: ({ event, context }) => (event.type === 'settings.fetchFailed' ? event.reason : context.lastError),
+      }),
+      // spec: if the request fails or the settings are invalid, keep using what it has.
+      logFailure: enqueueActions(({ event, enqueue }) => {
+        if (event.type === 'settings.fetchFailed') {
+          enqueue.emit({ type: 'log', level: 'debug', module: MODULE, message: `fetch, keeping the current settings: ${event.reason}` });
+        }
+      }),
+    },
+  }).createMachine({
+    id: 'settings',
+    context: ({ input }) => ({
+      settings: { ...input.settings },
+      updatesEnabled: input.updatesEnabled,
+      temporaryId: input.temporaryId,
+      fetched: 0,
+      failed: 0,
+      lastError: null,
     }),
-    recordFailure: assign({
-      failed: ({ context }) => context.failed + 1,
-      lastError: ({ event, context }) => (event.type === 'settings.fetchFailed' ? event.reason : context.lastError),
-    }),
-    // spec: if the request fails or the settings are invalid, keep using what it has.
-    logFailure: enqueueActions(({ event, enqueue }) => {
-      if (event.type === 'settings.fetchFailed') {
-        enqueue.emit({ type: 'log', level: 'debug', module: MODULE, message: `fetch, keeping the current settings: ${event.reason}` });
-      }
-    }),
-  },
-}).createMachine({
-  id: 'settings',
-  context: ({ input }) => ({
-    settings: { ...input.settings },
-    updatesEnabled: input.updatesEnabled,
-    temporaryId: input.temporaryId,
-    fetched: 0,
-    failed: 0,
-    lastError: null,
-  }),
-  entry: 'announceInitial',
-  initial: 'deciding',
-  on: {
-    'identity.changed': { actions: 'trackIdentity' },
-  },
-  states: {
-    deciding: {
-      always: [{ guard: 'canFetch', target: 'fetching' }, { target: 'waiting' }],
+    entry: 'announceInitial',
+    initial: 'deciding',
+    on: {
+      'identity.changed': { actions: 'trackIdentity' },
     },
-    waiting: {
-      on: {
-        'identity.changed': { guard: 'becameReal', target: 'fetching', actions: 'trackIdentity' },
+    states: {
+      deciding: {
+        always: [{ guard: 'canFetch', target: 'fetching' }, { target: 'waiting' }],
+      },
+      waiting: {
+        on: {
+          'identity.changed': { guard: 'becameReal', target: 'fetching', actions: 'trackIdentity' },
+        },
+      },
+      fetching: {
+        entry: 'requestFetch',
+        on: {
+          'settings.fetched': { target: 'idle', actions: ['merge', 'persistAndAnnounce'] },
+          'settings.fetchFailed': { target: 'idle', actions: ['recordFailure', 'logFailure'] },
+        },
+      },
+      idle: {
+        on: {
+          // A temporary ID falls through to the root: tracked, no fetch; the next interval waits.
+          'identity.changed': { guard: 'becameReal', target: 'fetching', actions: 'trackIdentity' },
+        },
+        after: {
+          updateInterval: [{ guard: 'canFetch', target: 'fetching' }, { target: 'waiting' }],
+        },
       },
     },
-    fetching: {
-      entry: 'requestFetch',
-      on: {
-        'settings.fetched': { target: 'idle', actions: ['merge', 'persistAndAnnounce'] },
-        'settings.fetchFailed': { target: 'idle', actions: ['recordFailure', 'logFailure'] },
-      },
-    },
-    idle: {
-      on: {
-        // A temporary ID falls through to the root: tracked, no fetch; the next interval waits.
-        'identity.changed': { guard: 'becameReal', target: 'fetching', actions: 'trackIdentity' },
-      },
-      after: {
-        updateInterval: [{ guard: 'canFetch', target: 'fetching' }, { target: 'waiting' }],
-      },
-    },
-  },
-});
+}))();

@@ -118,110 +118,111 @@ function applyAll(
 
 const atOf = (event: UserEvent): Instant | undefined => ('at' in event ? event.at : undefined);
 
-export const userMachine = /* @__PURE__ */ setup({
-  types: {
-    input: {} as UserInput,
-    context: {} as UserContext,
-    events: {} as UserEvent,
-    emitted: {} as UserCommand,
-  },
-  guards: {
-    consented: ({ context }) => context.consent,
-    usersGiven: ({ event }) => event.type === 'consent.changed' && event.after.users,
-    usersRemoved: ({ event }) => event.type === 'consent.changed' && !event.after.users,
-  },
-  actions: {
-    applyInitial: enqueueActions(({ context, enqueue }) => {
-      for (const w of context.initialWarnings) enqueue.emit({ type: 'log', level: 'warning', module: MODULE, message: `userProperties, ${w}` });
-      const pending = applyAll(context, 'userProperties', context.initial, undefined, (c) => enqueue.emit(c));
-      // spec: the config's properties "are set and sent after init".
-      emitSave(pending, undefined, (c) => enqueue.emit(c));
-      enqueue.assign({ pending: EMPTY_PENDING, initial: [], initialWarnings: [] });
-    }),
-    refuseInitial: enqueueActions(({ context, enqueue }) => {
-      if (context.initial.length > 0) {
-        enqueue.emit({ type: 'log', level: 'warning', module: MODULE, message: 'userProperties, no "users" consent; properties ignored' });
-      }
-      enqueue.assign({ initial: [], initialWarnings: [] });
-    }),
-    change: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, 'user.change');
-      const pending = applyAll(context, event.fn, event.changes, event.at, (c) => enqueue.emit(c));
-      enqueue.assign({ pending });
-    }),
-    refuse: enqueueActions(({ event, enqueue }) => {
-      assertEvent(event, 'user.change');
-      enqueue.emit({ type: 'log', level: 'warning', module: MODULE, message: `${event.fn}, no "users" consent; call ignored` });
-    }),
-    refuseSave: enqueueActions(({ enqueue }) => {
-      enqueue.emit({ type: 'log', level: 'warning', module: MODULE, message: 'save, no "users" consent; nothing sent' });
-    }),
-    save: enqueueActions(({ context, event, enqueue }) => {
-      if (isEmpty(context.pending)) return;
-      emitSave(context.pending, atOf(event), (c) => enqueue.emit(c));
-      enqueue.assign({ pending: EMPTY_PENDING });
-    }),
-    clear: enqueueActions(({ enqueue }) => {
-      enqueue.assign({ pending: EMPTY_PENDING });
-    }),
-    drop: enqueueActions(({ context, enqueue }) => {
-      if (!isEmpty(context.pending)) {
-        enqueue.emit({ type: 'log', level: 'info', module: MODULE, message: `"users" consent removed; ${context.pending.count} pending change(s) dropped` });
-      }
-      enqueue.assign({ consent: false, pending: EMPTY_PENDING });
-    }),
-    allow: enqueueActions(({ enqueue }) => {
-      enqueue.assign({ consent: true });
-    }),
-    storeSettings: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, 'settings.updated');
-      const cacheLimit = cacheLimitOf(event.settings);
-      enqueue.assign({ filter: listFilter(event.settings.upb, event.settings.upw), cacheLimit });
-      // A lower limit applies to what is already pending.
-      if (!isEmpty(context.pending) && context.pending.count >= cacheLimit) {
-        emitSave(context.pending, undefined, (c) => enqueue.emit(c));
+export const userMachine = /* @__PURE__ */ (() =>
+  setup({
+    types: {
+      input: {} as UserInput,
+      context: {} as UserContext,
+      events: {} as UserEvent,
+      emitted: {} as UserCommand,
+    },
+    guards: {
+      consented: ({ context }) => context.consent,
+      usersGiven: ({ event }) => event.type === 'consent.changed' && event.after.users,
+      usersRemoved: ({ event }) => event.type === 'consent.changed' && !event.after.users,
+    },
+    actions: {
+      applyInitial: enqueueActions(({ context, enqueue }) => {
+        for (const w of context.initialWarnings) enqueue.emit({ type: 'log', level: 'warning', module: MODULE, message: `userProperties, ${w}` });
+        const pending = applyAll(context, 'userProperties', context.initial, undefined, (c) => enqueue.emit(c));
+        // spec: the config's properties "are set and sent after init".
+        emitSave(pending, undefined, (c) => enqueue.emit(c));
+        enqueue.assign({ pending: EMPTY_PENDING, initial: [], initialWarnings: [] });
+      }),
+      refuseInitial: enqueueActions(({ context, enqueue }) => {
+        if (context.initial.length > 0) {
+          enqueue.emit({ type: 'log', level: 'warning', module: MODULE, message: 'userProperties, no "users" consent; properties ignored' });
+        }
+        enqueue.assign({ initial: [], initialWarnings: [] });
+      }),
+      change: enqueueActions(({ context, event, enqueue }) => {
+        assertEvent(event, 'user.change');
+        const pending = applyAll(context, event.fn, event.changes, event.at, (c) => enqueue.emit(c));
+        enqueue.assign({ pending });
+      }),
+      refuse: enqueueActions(({ event, enqueue }) => {
+        assertEvent(event, 'user.change');
+        enqueue.emit({ type: 'log', level: 'warning', module: MODULE, message: `${event.fn}, no "users" consent; call ignored` });
+      }),
+      refuseSave: enqueueActions(({ enqueue }) => {
+        enqueue.emit({ type: 'log', level: 'warning', module: MODULE, message: 'save, no "users" consent; nothing sent' });
+      }),
+      save: enqueueActions(({ context, event, enqueue }) => {
+        if (isEmpty(context.pending)) return;
+        emitSave(context.pending, atOf(event), (c) => enqueue.emit(c));
         enqueue.assign({ pending: EMPTY_PENDING });
-      }
+      }),
+      clear: enqueueActions(({ enqueue }) => {
+        enqueue.assign({ pending: EMPTY_PENDING });
+      }),
+      drop: enqueueActions(({ context, enqueue }) => {
+        if (!isEmpty(context.pending)) {
+          enqueue.emit({ type: 'log', level: 'info', module: MODULE, message: `"users" consent removed; ${context.pending.count} pending change(s) dropped` });
+        }
+        enqueue.assign({ consent: false, pending: EMPTY_PENDING });
+      }),
+      allow: enqueueActions(({ enqueue }) => {
+        enqueue.assign({ consent: true });
+      }),
+      storeSettings: enqueueActions(({ context, event, enqueue }) => {
+        assertEvent(event, 'settings.updated');
+        const cacheLimit = cacheLimitOf(event.settings);
+        enqueue.assign({ filter: listFilter(event.settings.upb, event.settings.upw), cacheLimit });
+        // A lower limit applies to what is already pending.
+        if (!isEmpty(context.pending) && context.pending.count >= cacheLimit) {
+          emitSave(context.pending, undefined, (c) => enqueue.emit(c));
+          enqueue.assign({ pending: EMPTY_PENDING });
+        }
+      }),
+    },
+  }).createMachine({
+    id: 'user',
+    context: ({ input }) => ({
+      consent: input.consent,
+      filter: listFilter(input.settings.upb, input.settings.upw),
+      cacheLimit: cacheLimitOf(input.settings),
+      pending: EMPTY_PENDING,
+      initial: input.initial,
+      initialWarnings: input.initialWarnings,
     }),
-  },
-}).createMachine({
-  id: 'user',
-  context: ({ input }) => ({
-    consent: input.consent,
-    filter: listFilter(input.settings.upb, input.settings.upw),
-    cacheLimit: cacheLimitOf(input.settings),
-    pending: EMPTY_PENDING,
-    initial: input.initial,
-    initialWarnings: input.initialWarnings,
-  }),
-  initial: 'starting',
-  states: {
-    starting: {
-      always: [{ guard: 'consented', target: 'allowed', actions: 'applyInitial' }, { target: 'denied', actions: 'refuseInitial' }],
-    },
-    allowed: {
-      on: {
-        'user.change': { actions: 'change' },
-        'user.save': { actions: 'save' },
-        'user.clear': { actions: 'clear' },
-        'session.beginning': { actions: 'save' },
-        'session.updating': { actions: 'save' },
-        'session.ending': { actions: 'save' },
-        'flush.requested': { actions: 'save' },
-        'events.batching': { actions: 'save' },
-        // Sent before a device-ID change without merge: pending data belongs to the old ID.
-        'identity.changing': { actions: 'save' },
-        'consent.changed': { guard: 'usersRemoved', target: 'denied', actions: 'drop' },
-        'settings.updated': { actions: 'storeSettings' },
+    initial: 'starting',
+    states: {
+      starting: {
+        always: [{ guard: 'consented', target: 'allowed', actions: 'applyInitial' }, { target: 'denied', actions: 'refuseInitial' }],
+      },
+      allowed: {
+        on: {
+          'user.change': { actions: 'change' },
+          'user.save': { actions: 'save' },
+          'user.clear': { actions: 'clear' },
+          'session.beginning': { actions: 'save' },
+          'session.updating': { actions: 'save' },
+          'session.ending': { actions: 'save' },
+          'flush.requested': { actions: 'save' },
+          'events.batching': { actions: 'save' },
+          // Sent before a device-ID change without merge: pending data belongs to the old ID.
+          'identity.changing': { actions: 'save' },
+          'consent.changed': { guard: 'usersRemoved', target: 'denied', actions: 'drop' },
+          'settings.updated': { actions: 'storeSettings' },
+        },
+      },
+      denied: {
+        on: {
+          'user.change': { actions: 'refuse' },
+          'user.save': { actions: 'refuseSave' },
+          'consent.changed': { guard: 'usersGiven', target: 'allowed', actions: 'allow' },
+          'settings.updated': { actions: 'storeSettings' },
+        },
       },
     },
-    denied: {
-      on: {
-        'user.change': { actions: 'refuse' },
-        'user.save': { actions: 'refuseSave' },
-        'consent.changed': { guard: 'usersGiven', target: 'allowed', actions: 'allow' },
-        'settings.updated': { actions: 'storeSettings' },
-      },
-    },
-  },
-});
+}))();

@@ -182,140 +182,141 @@ const run = <T extends ViewEvent['type']>(types: readonly T[], step: (c: ViewCon
     for (const command of result.commands) enqueue.emit(command);
   });
 
-export const viewMachine = /* @__PURE__ */ setup({
-  types: {
-    context: {} as ViewContext,
-    events: {} as ViewEvent,
-    input: {} as ViewInput,
-    emitted: {} as ViewCommand,
-  },
-  guards: {
-    isAllowed: ({ context }) => isAllowed(context),
-    isForeground: ({ context }) => context.foreground,
-    losesViews: ({ event }) => event.type === 'consent.changing' && event.before.views && !event.after.views,
-    lacksViews: ({ event }) => event.type === 'consent.changed' && !event.after.views,
-    gainsViews: ({ context, event }) => event.type === 'consent.changed' && event.after.views && context.viewTracking && context.tracking,
-    settingsStop: ({ context, event }) => event.type === 'settings.updated' && !trackingAfter(context, event.settings),
-    settingsStart: ({ context, event }) => event.type === 'settings.updated' && trackingAfter(context, event.settings) && context.consent.views,
-    newIdentity: ({ event }) => event.type === 'identity.changed' && !event.merged,
-  },
-  actions: {
-    start: run(['views.start', 'views.startAutoStopped'], (c, e) =>
-      startView(c, { kind: CALL_NAME[e.type] === 'start' ? 'start' : 'startAutoStopped', id: e.id, name: e.name, segmentation: e.segmentation, at: e.at }),
-    ),
-    stopByName: run(['views.stopByName'], stopViewByName),
-    stopById: run(['views.stopById'], stopViewById),
-    pause: run(['views.pause'], (c, e) => setPaused(c, { fn: 'pause', id: e.id, at: e.at })),
-    resume: run(['views.resume'], (c, e) => setPaused(c, { fn: 'resume', id: e.id, at: e.at })),
-    stopAll: run(['views.stopAll'], stopAllViews),
-    addSegmentationById: run(['views.addSegmentationById'], addSegmentationById),
-    addSegmentationByName: run(['views.addSegmentationByName'], addSegmentationByName),
-    setGlobalSegmentation: run(['views.setGlobalSegmentation', 'views.updateGlobalSegmentation'], (c, e) =>
-      setGlobalSegmentation(c, { replace: e.type === 'views.setGlobalSegmentation', segmentation: e.segmentation }),
-    ),
-    refuse: run(VIEW_CALLS, (c, e) => refuse(c, CALL_NAME[e.type])),
-    markForeground: run(['app.visible'], (c) => setForeground(c, true)),
-    markBackground: run(['app.hidden'], (c) => setForeground(c, false)),
-    suspendForBackground: run(['app.hidden'], (c) => suspendForBackground(c, c.lastAt)),
-    returnToForeground: run(['app.visible'], (c) => foregroundRestart(c, c.lastAt)),
-    suspendForIdentity: run(['identity.changing'], (c) => suspendForIdentity(c, c.lastAt)),
-    restartForIdentity: run(['identity.changed'], (c) => restartSuspended(c, c.lastAt)),
-    stopForGood: run(['consent.changing', 'consent.changed', 'settings.updated'], (c) => stopForGood(c, c.lastAt)),
-    // Entered from boot too (no view event): plain assign.
-    forgetSuspended: assign({ suspended: () => [] }),
-    storeConsent: run(['consent.changed'], (c, e) => applyConsent(c, e.after)),
-    applySettings: run(['settings.updated'], (c, e) => applySettings(c, e.settings)),
-    sessionBegan: run(['session.began'], (c, e) => sessionBegan(c, e.at)),
-    sessionEnded: run(['session.ended'], sessionEnded),
-    orientationChanged: run(['orientation.changed'], orientationChanged),
-    navigate: run(['views.navigated'], navigated),
-    rememberPage: run(['views.navigated'], rememberPage),
-    // Entered from boot and from consent/settings events: no event type to assert.
-    resumePage: enqueueActions(({ context, enqueue }) => {
-      const result = resumePage(context);
-      if (result.context === context) return;
-      enqueue.assign(result.context);
-      for (const command of result.commands) enqueue.emit(command);
-    }),
-    watchNavigation: enqueueActions(({ context, enqueue }) => {
-      if (context.automatic) enqueue.emit({ type: 'views.watch', enabled: true });
-    }),
-  },
-}).createMachine({
-  id: 'views',
-  context: ({ input }) => initialViewContext(input),
-  initial: 'booting',
-  entry: 'watchNavigation',
-  on: {
-    'views.setGlobalSegmentation': { actions: 'setGlobalSegmentation' },
-    'views.updateGlobalSegmentation': { actions: 'setGlobalSegmentation' },
-    'session.began': { actions: 'sessionBegan' },
-    'session.ended': { actions: 'sessionEnded' },
-    'orientation.changed': { actions: 'orientationChanged' },
-    // The lifecycle says each only on a change; here they only keep the flag.
-    'app.visible': { actions: 'markForeground' },
-    'app.hidden': { actions: 'markBackground' },
-  },
-  states: {
-    booting: {
-      always: [{ guard: 'isAllowed', target: 'active' }, { target: 'inactive' }],
+export const viewMachine = /* @__PURE__ */ (() =>
+  setup({
+    types: {
+      context: {} as ViewContext,
+      events: {} as ViewEvent,
+      input: {} as ViewInput,
+      emitted: {} as ViewCommand,
     },
-    active: {
-      initial: 'choosing',
-      entry: 'resumePage',
-      on: {
-        'views.navigated': { actions: 'navigate' },
-        'views.startAutoStopped': { actions: 'start' },
-        'views.start': { actions: 'start' },
-        'views.stopByName': { actions: 'stopByName' },
-        'views.stopById': { actions: 'stopById' },
-        'views.pause': { actions: 'pause' },
-        'views.resume': { actions: 'resume' },
-        'views.stopAll': { actions: 'stopAll' },
-        'views.addSegmentationById': { actions: 'addSegmentationById' },
-        'views.addSegmentationByName': { actions: 'addSegmentationByName' },
-        // Two-phase consent: views end while consent still holds, then nothing more.
-        'consent.changing': { guard: 'losesViews', target: 'inactive', actions: 'stopForGood' },
-        // Should a removal arrive without its `changing` phase, the views still end.
-        'consent.changed': [{ guard: 'lacksViews', target: 'inactive', actions: ['stopForGood', 'storeConsent'] }, { actions: 'storeConsent' }],
-        'settings.updated': [{ guard: 'settingsStop', target: 'inactive', actions: ['applySettings', 'stopForGood'] }, { actions: 'applySettings' }],
+    guards: {
+      isAllowed: ({ context }) => isAllowed(context),
+      isForeground: ({ context }) => context.foreground,
+      losesViews: ({ event }) => event.type === 'consent.changing' && event.before.views && !event.after.views,
+      lacksViews: ({ event }) => event.type === 'consent.changed' && !event.after.views,
+      gainsViews: ({ context, event }) => event.type === 'consent.changed' && event.after.views && context.viewTracking && context.tracking,
+      settingsStop: ({ context, event }) => event.type === 'settings.updated' && !trackingAfter(context, event.settings),
+      settingsStart: ({ context, event }) => event.type === 'settings.updated' && trackingAfter(context, event.settings) && context.consent.views,
+      newIdentity: ({ event }) => event.type === 'identity.changed' && !event.merged,
+    },
+    actions: {
+      start: run(['views.start', 'views.startAutoStopped'], (c, e) =>
+        startView(c, { kind: CALL_NAME[e.type] === 'start' ? 'start' : 'startAutoStopped', id: e.id, name: e.name, segmentation: e.segmentation, at: e.at }),
+      ),
+      stopByName: run(['views.stopByName'], stopViewByName),
+      stopById: run(['views.stopById'], stopViewById),
+      pause: run(['views.pause'], (c, e) => setPaused(c, { fn: 'pause', id: e.id, at: e.at })),
+      resume: run(['views.resume'], (c, e) => setPaused(c, { fn: 'resume', id: e.id, at: e.at })),
+      stopAll: run(['views.stopAll'], stopAllViews),
+      addSegmentationById: run(['views.addSegmentationById'], addSegmentationById),
+      addSegmentationByName: run(['views.addSegmentationByName'], addSegmentationByName),
+      setGlobalSegmentation: run(['views.setGlobalSegmentation', 'views.updateGlobalSegmentation'], (c, e) =>
+        setGlobalSegmentation(c, { replace: e.type === 'views.setGlobalSegmentation', segmentation: e.segmentation }),
+      ),
+      refuse: run(VIEW_CALLS, (c, e) => refuse(c, CALL_NAME[e.type])),
+      markForeground: run(['app.visible'], (c) => setForeground(c, true)),
+      markBackground: run(['app.hidden'], (c) => setForeground(c, false)),
+      suspendForBackground: run(['app.hidden'], (c) => suspendForBackground(c, c.lastAt)),
+      returnToForeground: run(['app.visible'], (c) => foregroundRestart(c, c.lastAt)),
+      suspendForIdentity: run(['identity.changing'], (c) => suspendForIdentity(c, c.lastAt)),
+      restartForIdentity: run(['identity.changed'], (c) => restartSuspended(c, c.lastAt)),
+      stopForGood: run(['consent.changing', 'consent.changed', 'settings.updated'], (c) => stopForGood(c, c.lastAt)),
+      // Entered from boot too (no view event): plain assign.
+      forgetSuspended: assign({ suspended: () => [] }),
+      storeConsent: run(['consent.changed'], (c, e) => applyConsent(c, e.after)),
+      applySettings: run(['settings.updated'], (c, e) => applySettings(c, e.settings)),
+      sessionBegan: run(['session.began'], (c, e) => sessionBegan(c, e.at)),
+      sessionEnded: run(['session.ended'], sessionEnded),
+      orientationChanged: run(['orientation.changed'], orientationChanged),
+      navigate: run(['views.navigated'], navigated),
+      rememberPage: run(['views.navigated'], rememberPage),
+      // Entered from boot and from consent/settings events: no event type to assert.
+      resumePage: enqueueActions(({ context, enqueue }) => {
+        const result = resumePage(context);
+        if (result.context === context) return;
+        enqueue.assign(result.context);
+        for (const command of result.commands) enqueue.emit(command);
+      }),
+      watchNavigation: enqueueActions(({ context, enqueue }) => {
+        if (context.automatic) enqueue.emit({ type: 'views.watch', enabled: true });
+      }),
+    },
+  }).createMachine({
+    id: 'views',
+    context: ({ input }) => initialViewContext(input),
+    initial: 'booting',
+    entry: 'watchNavigation',
+    on: {
+      'views.setGlobalSegmentation': { actions: 'setGlobalSegmentation' },
+      'views.updateGlobalSegmentation': { actions: 'setGlobalSegmentation' },
+      'session.began': { actions: 'sessionBegan' },
+      'session.ended': { actions: 'sessionEnded' },
+      'orientation.changed': { actions: 'orientationChanged' },
+      // The lifecycle says each only on a change; here they only keep the flag.
+      'app.visible': { actions: 'markForeground' },
+      'app.hidden': { actions: 'markBackground' },
+    },
+    states: {
+      booting: {
+        always: [{ guard: 'isAllowed', target: 'active' }, { target: 'inactive' }],
       },
-      states: {
-        choosing: {
-          always: [{ guard: 'isForeground', target: 'foreground' }, { target: 'background' }],
+      active: {
+        initial: 'choosing',
+        entry: 'resumePage',
+        on: {
+          'views.navigated': { actions: 'navigate' },
+          'views.startAutoStopped': { actions: 'start' },
+          'views.start': { actions: 'start' },
+          'views.stopByName': { actions: 'stopByName' },
+          'views.stopById': { actions: 'stopById' },
+          'views.pause': { actions: 'pause' },
+          'views.resume': { actions: 'resume' },
+          'views.stopAll': { actions: 'stopAll' },
+          'views.addSegmentationById': { actions: 'addSegmentationById' },
+          'views.addSegmentationByName': { actions: 'addSegmentationByName' },
+          // Two-phase consent: views end while consent still holds, then nothing more.
+          'consent.changing': { guard: 'losesViews', target: 'inactive', actions: 'stopForGood' },
+          // Should a removal arrive without its `changing` phase, the views still end.
+          'consent.changed': [{ guard: 'lacksViews', target: 'inactive', actions: ['stopForGood', 'storeConsent'] }, { actions: 'storeConsent' }],
+          'settings.updated': [{ guard: 'settingsStop', target: 'inactive', actions: ['applySettings', 'stopForGood'] }, { actions: 'applySettings' }],
         },
-        foreground: {
-          on: {
-            'app.hidden': { target: 'background', actions: 'suspendForBackground' },
-            // Views recorded under the old device ID end before it changes, and start again under the new one.
-            'identity.changing': { actions: 'suspendForIdentity' },
-            'identity.changed': { guard: 'newIdentity', actions: 'restartForIdentity' },
+        states: {
+          choosing: {
+            always: [{ guard: 'isForeground', target: 'foreground' }, { target: 'background' }],
+          },
+          foreground: {
+            on: {
+              'app.hidden': { target: 'background', actions: 'suspendForBackground' },
+              // Views recorded under the old device ID end before it changes, and start again under the new one.
+              'identity.changing': { actions: 'suspendForIdentity' },
+              'identity.changed': { guard: 'newIdentity', actions: 'restartForIdentity' },
+            },
+          },
+          background: {
+            on: {
+              'app.visible': { target: 'foreground', actions: 'returnToForeground' },
+              'identity.changing': { actions: 'suspendForIdentity' },
+            },
           },
         },
-        background: {
-          on: {
-            'app.visible': { target: 'foreground', actions: 'returnToForeground' },
-            'identity.changing': { actions: 'suspendForIdentity' },
-          },
+      },
+      inactive: {
+        entry: 'forgetSuspended',
+        on: {
+          'views.navigated': { actions: 'rememberPage' },
+          'views.startAutoStopped': { actions: 'refuse' },
+          'views.start': { actions: 'refuse' },
+          'views.stopByName': { actions: 'refuse' },
+          'views.stopById': { actions: 'refuse' },
+          'views.pause': { actions: 'refuse' },
+          'views.resume': { actions: 'refuse' },
+          'views.stopAll': { actions: 'refuse' },
+          'views.addSegmentationById': { actions: 'refuse' },
+          'views.addSegmentationByName': { actions: 'refuse' },
+          'consent.changed': [{ guard: 'gainsViews', target: 'active', actions: 'storeConsent' }, { actions: 'storeConsent' }],
+          'settings.updated': [{ guard: 'settingsStart', target: 'active', actions: 'applySettings' }, { actions: 'applySettings' }],
         },
       },
     },
-    inactive: {
-      entry: 'forgetSuspended',
-      on: {
-        'views.navigated': { actions: 'rememberPage' },
-        'views.startAutoStopped': { actions: 'refuse' },
-        'views.start': { actions: 'refuse' },
-        'views.stopByName': { actions: 'refuse' },
-        'views.stopById': { actions: 'refuse' },
-        'views.pause': { actions: 'refuse' },
-        'views.resume': { actions: 'refuse' },
-        'views.stopAll': { actions: 'refuse' },
-        'views.addSegmentationById': { actions: 'refuse' },
-        'views.addSegmentationByName': { actions: 'refuse' },
-        'consent.changed': [{ guard: 'gainsViews', target: 'active', actions: 'storeConsent' }, { actions: 'storeConsent' }],
-        'settings.updated': [{ guard: 'settingsStart', target: 'active', actions: 'applySettings' }, { actions: 'applySettings' }],
-      },
-    },
-  },
-});
+}))();
