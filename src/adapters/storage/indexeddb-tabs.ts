@@ -15,21 +15,9 @@
 import type { QueueName } from '../types.js';
 import { isValid, LEGACY_WRITER, type QueueKey } from './indexeddb-schema.js';
 
-/** The part of the Web Locks API (`navigator.locks`) used here. */
-export interface Locks {
-  request(name: string, callback: () => Promise<unknown>): Promise<unknown>;
-  query(): Promise<{ held?: ReadonlyArray<{ name?: string }>; pending?: ReadonlyArray<{ name?: string }> }>;
-}
+import { findLocks, type Locks } from '../web-locks.js';
 
-/** `navigator.locks` when it looks usable, looked up when called; never throws. */
-export function findLocks(): Locks | undefined {
-  try {
-    const locks = (globalThis as { navigator?: { locks?: Partial<Locks> } }).navigator?.locks;
-    return locks && typeof locks.request === 'function' && typeof locks.query === 'function' ? (locks as Locks) : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export { findLocks, type Locks };
 
 /** A writer id: `crypto.randomUUID()` where offered (secure contexts), else 128 random bits. */
 export function newWriterId(): string {

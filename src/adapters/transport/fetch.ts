@@ -1,5 +1,5 @@
 import type { Transport, TransportRequest, TransportResult } from '../types.js';
-import { findLocks, type Locks } from '../storage/indexeddb-tabs.js';
+import { findLocks, type Locks } from '../web-locks.js';
 
 export interface FetchTransportOptions {
   /** The fetch to use; default: the global `fetch`, looked up when a request is sent. */
