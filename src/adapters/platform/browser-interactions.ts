@@ -15,20 +15,9 @@
  * or sees the SDK. Globals are read when subscribing, never at import.
  */
 import type { InteractionEvent, InteractionKinds } from '../types.js';
+import { browserGlobals } from './browser-globals.js';
 
-interface InteractionGlobals {
-  document?: Document;
-  location?: Location;
-  innerWidth?: number;
-  innerHeight?: number;
-  scrollY?: number;
-  addEventListener?: Window['addEventListener'];
-  removeEventListener?: Window['removeEventListener'];
-  setTimeout?: typeof setTimeout;
-  clearTimeout?: typeof clearTimeout;
-}
-
-const g = (): InteractionGlobals => globalThis as unknown as InteractionGlobals;
+const g = browserGlobals;
 
 const CLICK_COOLDOWN_MS = 1000;
 const SCROLL_REPORT_MS = 250;

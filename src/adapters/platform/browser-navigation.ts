@@ -10,16 +10,9 @@
  * each method, unless the page wrapped it again since (then the wrapper stays, inert).
  */
 import type { PageLocation } from '../types.js';
+import { browserGlobals } from './browser-globals.js';
 
-interface NavigationGlobals {
-  location?: Location;
-  document?: Document;
-  history?: History;
-  addEventListener?: Window['addEventListener'];
-  removeEventListener?: Window['removeEventListener'];
-}
-
-const g = (): NavigationGlobals => globalThis as unknown as NavigationGlobals;
+const g = browserGlobals;
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 

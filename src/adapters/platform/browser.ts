@@ -1,4 +1,5 @@
 import type { LifecycleState, Orientation, Platform } from '../types.js';
+import { browserGlobals } from './browser-globals.js';
 import { onNavigation, readLocation } from './browser-navigation.js';
 import { onInteraction } from './browser-interactions.js';
 import { browserUi } from './browser-ui.js';
@@ -6,17 +7,7 @@ import { browserUi } from './browser-ui.js';
 // spec: Bot/Crawler Detection — a short list of well-known crawler and headless markers.
 const BOT_UA = /bot|crawl|spider|slurp|baiduspider|yandex|facebookexternalhit|bingpreview|headlesschrome|phantomjs|lighthouse|pingdom|embedly/i;
 
-interface BrowserGlobals {
-  document?: Document;
-  navigator?: Navigator;
-  screen?: Screen;
-  location?: Location;
-  devicePixelRatio?: number;
-  addEventListener?: Window['addEventListener'];
-  removeEventListener?: Window['removeEventListener'];
-}
-
-const g = (): BrowserGlobals => globalThis as unknown as BrowserGlobals;
+const g = browserGlobals;
 
 function detectOs(ua: string): { os: string; version: string } {
   const rules: Array<[RegExp, string]> = [
