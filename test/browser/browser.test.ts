@@ -8,23 +8,18 @@
  * from its queue only after reading the response, which the browser hides unless the server
  * allows the page's origin. Every assertion is on what the server received.
  */
-import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startServer, type CountlyTestServer, type ReceivedRequest } from '../../src/server/index.js';
+import type { BrowserContextOptions, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ReceivedRequest } from '../../src/server/index.js';
 import type { CountlyState } from '../../src/state.js';
 import type { ChartlyDriver, LogLine, StartOptions } from './fixtures/page.js';
-import { bundleFixture, CHROMIUM, FIXTURES, HAS_CHROMIUM, HTML, JS, launchChromium, listen, personUserAgent, staticFiles, type Listener } from './harness.js';
+import { CHROMIUM, HAS_CHROMIUM, useAppSuite } from './harness.js';
 
 if (!HAS_CHROMIUM) {
   console.warn(`[browser test] skipped: no Chromium at ${CHROMIUM}. Install it with \`apt-get install -y chromium\` or point CHARTLY_CHROMIUM at one.`);
 }
-
-/** Serves the fixture page at `/` (any query) and the bundle at `/bundle.js`, on 127.0.0.1. */
-const startPageServer = (html: string, bundle: string): Promise<Listener> =>
-  listen(staticFiles({ '/': { type: HTML, body: html }, '/index.html': { type: HTML, body: html }, '/bundle.js': { type: JS, body: bundle } }));
 
 /**
  * A URL nothing listens on: a port that was free a moment ago, so every send fails at once
@@ -86,45 +81,17 @@ function driverOf(page: Page): Driver {
 // ---- the suite -----------------------------------------------------------------------
 
 describe.skipIf(!HAS_CHROMIUM)(`chartly in headless Chromium${HAS_CHROMIUM ? '' : ` (skipped: no Chromium at ${CHROMIUM})`}`, () => {
-  let browser: Browser;
-  let pages: Listener;
-  let userAgent: string;
-  let server: CountlyTestServer;
+  const suite = useAppSuite('page.ts');
   let deadServerUrl: string;
-  const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    const [html, bundle, launched, dead] = await Promise.all([
-      readFile(`${FIXTURES}index.html`, 'utf8'),
-      bundleFixture('page.ts'),
-      launchChromium(),
-      deadUrl(),
-    ]);
-    browser = launched;
-    deadServerUrl = dead;
-    pages = await startPageServer(html, bundle);
-    // These tests are about a person's browser: "HeadlessChrome" would read as a bot.
-    userAgent = await personUserAgent(browser);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await pages?.close();
-  });
-
-  beforeEach(async () => {
-    server = await startServer();
-  });
-
-  afterEach(async () => {
-    for (const context of contexts.splice(0)) await context.close();
-    await server.close();
+    deadServerUrl = await deadUrl();
   });
 
   /** A fresh browser profile: its own IndexedDB and localStorage. */
   async function openTab(options: BrowserContextOptions = {}): Promise<Tab> {
-    const context = await browser.newContext({ userAgent, ...options });
-    contexts.push(context);
+    // These tests are about a person's browser: "HeadlessChrome" would read as a bot.
+    const context = await suite.newContext(options);
     const page = await context.newPage();
     const pageErrors: string[] = [];
     const consoleErrors: string[] = [];
@@ -145,7 +112,7 @@ describe.skipIf(!HAS_CHROMIUM)(`chartly in headless Chromium${HAS_CHROMIUM ? '' 
       consoleErrors,
       driver: driverOf(page),
       async load(query = '') {
-        await page.goto(`${pages.origin}/${query}`);
+        await page.goto(`${suite.pages.origin}/${query}`);
         await waitForDriver();
       },
       async reload() {
@@ -165,7 +132,7 @@ describe.skipIf(!HAS_CHROMIUM)(`chartly in headless Chromium${HAS_CHROMIUM ? '' 
     return state;
   }
 
-  const writes = (): ReceivedRequest[] => server.received.filter((r) => r.path === '/i' && r.method !== 'OPTIONS');
+  const writes = (): ReceivedRequest[] => suite.server.received.filter((r) => r.path === '/i' && r.method !== 'OPTIONS');
   const sessionKind = (r: ReceivedRequest): string | undefined =>
     r.params.begin_session === '1' ? 'begin' : r.params.end_session === '1' ? 'end' : r.params.session_duration !== undefined ? 'update' : undefined;
   const sessionRequests = (): ReceivedRequest[] => writes().filter((r) => sessionKind(r) !== undefined);
@@ -177,7 +144,7 @@ describe.skipIf(!HAS_CHROMIUM)(`chartly in headless Chromium${HAS_CHROMIUM ? '' 
     const tab = await openTab({ locale: 'de-DE', screen: { width: 1366, height: 768 }, viewport: { width: 1200, height: 700 } });
     await tab.load();
     const appKey = 'browser-app';
-    const started = await startReady(tab, server.url, { appKey, storage: 'default' });
+    const started = await startReady(tab, suite.server.url, { appKey, storage: 'default' });
     expect(started.status).toBe('ready');
     expect(started.deviceIdType).toBe('SDK_GENERATED');
     expect(started.deviceId).toMatch(/^[0-9a-f-]{36}$/);
@@ -192,7 +159,7 @@ describe.skipIf(!HAS_CHROMIUM)(`chartly in headless Chromium${HAS_CHROMIUM ? '' 
     expect(localKeys).toEqual([]);
 
     // Automatic sessions with the page visible: begin_session with the browser's metrics.
-    await server.waitFor(() => sessionRequests().some((r) => sessionKind(r) === 'begin'));
+    await suite.server.waitFor(() => sessionRequests().some((r) => sessionKind(r) === 'begin'));
     const begin = sessionRequests()[0]!;
     expect(sessionKind(begin)).toBe('begin');
     const metrics = JSON.parse(begin.params.metrics ?? '{}') as Record<string, string>;
@@ -200,7 +167,7 @@ describe.skipIf(!HAS_CHROMIUM)(`chartly in headless Chromium${HAS_CHROMIUM ? '' 
     expect(metrics._os).not.toBe('Unknown');
     expect(metrics._resolution).toBe('1366x768');
     expect(metrics._locale).toBe('de-DE');
-    expect(metrics._ua).toBe(userAgent);
+    expect(metrics._ua).toBe(suite.userAgent);
 
     await tab.driver.record('purchase', { count: 2, sum: 9.5, segmentation: { item: 'book', pages: 320 } });
     await tab.driver.record('share');
@@ -208,7 +175,7 @@ describe.skipIf(!HAS_CHROMIUM)(`chartly in headless Chromium${HAS_CHROMIUM ? '' 
     // Removed from the queue only after the response was read, which CORS allows.
     expect(flushed.queue).toEqual({ requests: 0, events: 0 });
 
-    const events = server.events().filter((e) => !e.key.startsWith('[CLY]_'));
+    const events = suite.server.events().filter((e) => !e.key.startsWith('[CLY]_'));
     expect(events.map((e) => e.key)).toEqual(['purchase', 'share']);
     expect(events[0]).toMatchObject({ count: 2, sum: 9.5, segmentation: { item: 'book', pages: 320 }, device_id: deviceId });
     expect(events[1]).toMatchObject({ count: 1, device_id: deviceId });
@@ -217,7 +184,7 @@ describe.skipIf(!HAS_CHROMIUM)(`chartly in headless Chromium${HAS_CHROMIUM ? '' 
     for (const r of writes()) {
       expect(r.params.device_id).toBe(deviceId);
       expect(r.params.app_key).toBe(appKey);
-      expect(r.headers.origin).toBe(pages.origin);
+      expect(r.headers.origin).toBe(suite.pages.origin);
       expect(r.status).toBe(200);
       expect(r.accepted).toBe(true);
     }
@@ -246,11 +213,11 @@ describe.skipIf(!HAS_CHROMIUM)(`chartly in headless Chromium${HAS_CHROMIUM ? '' 
       expect(afterFirstFlush.queue.requests).toBeGreaterThanOrEqual(1);
       expect(afterSecondFlush.queue.requests).toBeGreaterThanOrEqual(afterFirstFlush.queue.requests);
       expect(afterSecondFlush.queue.events).toBe(0);
-      expect(server.received).toEqual([]);
+      expect(suite.server.received).toEqual([]);
 
       // No shutdown: the page just goes away, as a real reload does.
       await tab.reload();
-      const second = await startReady(tab, server.url, options);
+      const second = await startReady(tab, suite.server.url, options);
       expect(second.deviceId).toBe(deviceId);
       expect(second.deviceIdType).toBe('SDK_GENERATED');
       expect(second.queue.requests).toBe(afterSecondFlush.queue.requests);
@@ -259,14 +226,14 @@ describe.skipIf(!HAS_CHROMIUM)(`chartly in headless Chromium${HAS_CHROMIUM ? '' 
       const done = await tab.driver.flush();
       expect(done.queue).toEqual({ requests: 0, events: 0 });
 
-      const events = server.events();
+      const events = suite.server.events();
       expect(events.map((e) => e.key)).toEqual(['before-1', 'before-2', 'before-3', 'before-4', 'before-5', 'before-6', 'after-1']);
       expect(events.map((e) => (e.segmentation as { n?: number } | undefined)?.n)).toEqual([1, 2, 3, 4, 5, 6, 7]);
       expect(new Set(events.map((e) => e.device_id))).toEqual(new Set([deviceId]));
       for (const r of writes()) {
         expect(r.params.device_id).toBe(deviceId);
         expect(r.params.app_key).toBe(appKey);
-        expect(r.headers.origin).toBe(pages.origin);
+        expect(r.headers.origin).toBe(suite.pages.origin);
       }
       // Each queued request was delivered once.
       expect(writes().filter((r) => r.status !== 200)).toEqual([]);
@@ -280,18 +247,18 @@ describe.skipIf(!HAS_CHROMIUM)(`chartly in headless Chromium${HAS_CHROMIUM ? '' 
   it('ends the session when the page is hidden and begins a new one when it is visible again', async () => {
     const tab = await openTab();
     await tab.load();
-    const started = await startReady(tab, server.url, { appKey: 'visibility-app' });
+    const started = await startReady(tab, suite.server.url, { appKey: 'visibility-app' });
     expect(started.session.running).toBe(true);
     const deviceId = started.deviceId!;
-    await server.waitFor(() => sessionRequests().length >= 1);
+    await suite.server.waitFor(() => sessionRequests().length >= 1);
 
     await tab.driver.emulateVisibility('hidden');
-    await server.waitFor(() => sessionRequests().some((r) => sessionKind(r) === 'end'));
+    await suite.server.waitFor(() => sessionRequests().some((r) => sessionKind(r) === 'end'));
     const hidden = await tab.driver.state();
     expect(hidden.session).toMatchObject({ running: false, foreground: false });
 
     await tab.driver.emulateVisibility('visible');
-    await server.waitFor(() => sessionRequests().filter((r) => sessionKind(r) === 'begin').length >= 2);
+    await suite.server.waitFor(() => sessionRequests().filter((r) => sessionKind(r) === 'begin').length >= 2);
     const visible = await tab.driver.state();
     expect(visible.session).toMatchObject({ running: true, foreground: true });
 
@@ -311,12 +278,12 @@ describe.skipIf(!HAS_CHROMIUM)(`chartly in headless Chromium${HAS_CHROMIUM ? '' 
     it('no stored ID: the URL ID becomes the device ID, DEVELOPER_SUPPLIED', async () => {
       const tab = await openTab();
       await tab.load('?cly_id=from-url-42');
-      const state = await startReady(tab, server.url, { appKey: 'url-app', manualSessions: true });
+      const state = await startReady(tab, suite.server.url, { appKey: 'url-app', manualSessions: true });
       expect(state.deviceId).toBe('from-url-42');
       expect(state.deviceIdType).toBe('DEVELOPER_SUPPLIED');
       await tab.driver.record('landed');
       await tab.driver.flush();
-      expect(server.events().map((e) => [e.key, e.device_id])).toEqual([['landed', 'from-url-42']]);
+      expect(suite.server.events().map((e) => [e.key, e.device_id])).toEqual([['landed', 'from-url-42']]);
       for (const r of writes()) expect(r.params.device_id).toBe('from-url-42');
       await tab.driver.shutdown();
       expect(tab.pageErrors).toEqual([]);
@@ -326,7 +293,7 @@ describe.skipIf(!HAS_CHROMIUM)(`chartly in headless Chromium${HAS_CHROMIUM ? '' 
     it('no stored ID, a custom ID in the config: the URL ID wins', async () => {
       const tab = await openTab();
       await tab.load('?cly_id=from-url-43');
-      const state = await startReady(tab, server.url, { appKey: 'url-app', deviceId: 'from-config', manualSessions: true });
+      const state = await startReady(tab, suite.server.url, { appKey: 'url-app', deviceId: 'from-config', manualSessions: true });
       expect(state.deviceId).toBe('from-url-43');
       expect(state.deviceIdType).toBe('DEVELOPER_SUPPLIED');
       await tab.driver.shutdown();
@@ -335,10 +302,10 @@ describe.skipIf(!HAS_CHROMIUM)(`chartly in headless Chromium${HAS_CHROMIUM ? '' 
     it('a stored ID beats a later URL ID', async () => {
       const tab = await openTab();
       await tab.load('?cly_id=first-visit');
-      expect((await startReady(tab, server.url, { appKey: 'url-app', manualSessions: true })).deviceId).toBe('first-visit');
+      expect((await startReady(tab, suite.server.url, { appKey: 'url-app', manualSessions: true })).deviceId).toBe('first-visit');
       await tab.driver.shutdown();
       await tab.load('?cly_id=second-visit');
-      const state = await startReady(tab, server.url, { appKey: 'url-app', manualSessions: true });
+      const state = await startReady(tab, suite.server.url, { appKey: 'url-app', manualSessions: true });
       expect(state.deviceId).toBe('first-visit');
       expect(state.deviceIdType).toBe('DEVELOPER_SUPPLIED');
       await tab.driver.shutdown();

@@ -104,6 +104,8 @@ export const driverCall =
 export function useAppSuite(fixture: string): {
   readonly pages: Listener;
   readonly server: import('../../src/server/index.js').CountlyTestServer;
+  /** The person's user agent every context gets ("HeadlessChrome" read as "Chrome"). */
+  readonly userAgent: string;
   /** A fresh profile (its own IndexedDB) with a person's user agent, closed after the test. */
   newContext(options?: import('playwright-core').BrowserContextOptions): Promise<import('playwright-core').BrowserContext>;
 } {
@@ -137,6 +139,9 @@ export function useAppSuite(fixture: string): {
     get server() {
       if (!server) throw new Error('useAppSuite: no server outside a test');
       return server;
+    },
+    get userAgent() {
+      return userAgent;
     },
     async newContext(options = {}) {
       if (!browser) throw new Error('useAppSuite: no browser outside a test');

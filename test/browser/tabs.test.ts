@@ -9,55 +9,39 @@
  * C: two tabs opened at the same moment on a fresh origin agree on one generated device ID.
  * D: two tabs sending at once: the server never has two of their requests in flight (Web Lock per send).
  */
-import { readFile } from 'node:fs/promises';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startServer, type CountlyTestServer } from '../../src/server/index.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChartlyDriver, StartOptions } from './fixtures/page.js';
-import { bundleFixture, FIXTURES, HAS_CHROMIUM, HTML, JS, launchChromium, listen, personUserAgent, staticFiles, type Listener } from './harness.js';
+import { HAS_CHROMIUM, listen, useAppSuite, type Listener } from './harness.js';
 
 const OPTIONS: StartOptions = { appKey: 'tabs-app', deviceId: 'tabs-user', manualSessions: true };
 
 describe.skipIf(!HAS_CHROMIUM)('many tabs on IndexedDB (headless Chromium)', () => {
-  let browser: Browser;
-  let userAgent: string;
-  let pages: Listener;
+  const suite = useAppSuite('page.ts');
   let dead: Listener;
-  let server: CountlyTestServer;
   let context: BrowserContext;
 
   beforeAll(async () => {
-    const [html, bundle, launched] = await Promise.all([readFile(`${FIXTURES}index.html`, 'utf8'), bundleFixture('page.ts'), launchChromium()]);
-    browser = launched;
-    userAgent = await personUserAgent(browser);
-    pages = await listen(staticFiles({ '/': { type: HTML, body: html }, '/bundle.js': { type: JS, body: bundle } }));
     // Answers without CORS headers: every send fails, the requests stay queued.
     dead = await listen((_req, res) => {
       res.writeHead(503);
       res.end();
     });
-  }, 60_000);
+  });
 
   afterAll(async () => {
-    await browser?.close();
-    await Promise.all([pages?.close(), dead?.close()]);
+    await dead?.close();
   });
 
   beforeEach(async () => {
-    server = await startServer();
     // One profile per test: its pages are tabs of one origin.
-    context = await browser.newContext({ userAgent });
-  });
-
-  afterEach(async () => {
-    await context?.close();
-    await server?.close();
+    context = await suite.newContext();
   });
 
   /** A tab with the SDK started against `url`, ready. */
   async function openTab(url: string, options: StartOptions = OPTIONS): Promise<Page> {
     const page = await context.newPage();
-    await page.goto(`${pages.origin}/`);
+    await page.goto(`${suite.pages.origin}/`);
     await page.waitForFunction(() => 'chartly' in window, undefined, { timeout: 5000 });
     const state = await page.evaluate(([u, o]) => (window as unknown as { chartly: ChartlyDriver }).chartly.start(u, o), [url, options] as const);
     expect(state.status).toBe('ready');
@@ -75,24 +59,24 @@ describe.skipIf(!HAS_CHROMIUM)('many tabs on IndexedDB (headless Chromium)', () 
       [tab, n] as const,
     );
   const flush = (page: Page) => page.evaluate(async () => (await (window as unknown as { chartly: ChartlyDriver }).chartly.flush()).queue);
-  const received = (): string[] => server.events().map((e) => String((e.segmentation as { id?: string } | undefined)?.id));
+  const received = (): string[] => suite.server.events().map((e) => String((e.segmentation as { id?: string } | undefined)?.id));
 
   it('two tabs opened at the same moment on a fresh origin get one device ID, and every request carries it', async () => {
     const generated: StartOptions = { appKey: 'tabs-app', manualSessions: true };
     // Both pages loaded first, then both SDKs started in the same moment.
     const [a, b] = await Promise.all([context.newPage(), context.newPage()]);
     for (const page of [a, b]) {
-      await page.goto(`${pages.origin}/`);
+      await page.goto(`${suite.pages.origin}/`);
       await page.waitForFunction(() => 'chartly' in window, undefined, { timeout: 5000 });
     }
-    const start = (page: Page) => page.evaluate(([u, o]) => (window as unknown as { chartly: ChartlyDriver }).chartly.start(u, o), [server.url, generated] as const);
+    const start = (page: Page) => page.evaluate(([u, o]) => (window as unknown as { chartly: ChartlyDriver }).chartly.start(u, o), [suite.server.url, generated] as const);
     await Promise.all([start(a), start(b)]);
     const state = (page: Page) => page.evaluate(() => (window as unknown as { chartly: ChartlyDriver }).chartly.state());
     const [sa, sb] = await Promise.all([state(a), state(b)]);
     expect(sa.deviceIdType).toBe('SDK_GENERATED');
     expect(sa.deviceId).toBe(sb.deviceId);
     await Promise.all([recordAndFlush(a, 'a', 1), recordAndFlush(b, 'b', 1)]);
-    expect(new Set(server.received.map((r) => r.params.device_id))).toEqual(new Set([sa.deviceId]));
+    expect(new Set(suite.server.received.map((r) => r.params.device_id))).toEqual(new Set([sa.deviceId]));
     await Promise.all([a.close(), b.close()]);
   }, 60_000);
 
@@ -109,7 +93,7 @@ describe.skipIf(!HAS_CHROMIUM)('many tabs on IndexedDB (headless Chromium)', () 
         const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
-        void fetch(`${server.url}${req.url ?? '/'}`, { method: req.method ?? 'GET', headers, ...(body ? { body } : {}) })
+        void fetch(`${suite.server.url}${req.url ?? '/'}`, { method: req.method ?? 'GET', headers, ...(body ? { body } : {}) })
           .then(async (upstream) => {
             const answer = Buffer.from(await upstream.arrayBuffer());
             // Held a little, so overlapping sends would show.
@@ -156,7 +140,7 @@ describe.skipIf(!HAS_CHROMIUM)('many tabs on IndexedDB (headless Chromium)', () 
     // No shutdown: the tabs just go away.
     await Promise.all([a.close(), b.close()]);
 
-    const c = await openTab(server.url);
+    const c = await openTab(suite.server.url);
     expect(await flush(c)).toEqual({ requests: 0, events: 0 });
     const ids = received();
     expect(ids).toHaveLength(200);
@@ -171,13 +155,13 @@ describe.skipIf(!HAS_CHROMIUM)('many tabs on IndexedDB (headless Chromium)', () 
     const a = await openTab(dead.origin);
     expect((await recordAndFlush(a, 'a', 100)).requests).toBeGreaterThanOrEqual(1);
 
-    const b = await openTab(server.url);
+    const b = await openTab(suite.server.url);
     expect(await flush(b)).toEqual({ requests: 0, events: 0 });
     await recordAndFlush(b, 'b', 3);
     expect(received()).toEqual(['b:0', 'b:1', 'b:2']);
 
     await a.close();
-    const c = await openTab(server.url);
+    const c = await openTab(suite.server.url);
     expect(await flush(c)).toEqual({ requests: 0, events: 0 });
     const ids = received();
     expect(ids.filter((id) => id.startsWith('a:'))).toEqual(Array.from({ length: 100 }, (_, i) => `a:${i}`));
