@@ -68,31 +68,48 @@ const stop = message('stop').then(() => {
 });
 const CHUNK = 1_000;
 
-async function chartly(): Promise<Omit<BackendWorkerResult, 'type' | 'diskBytes' | 'maxRssBytes' | 'recorded'> & { recorded: () => number } & { finish(): Promise<void> }> {
-  const backend = createBackend({ url: job.url, appKey: 'app0', storage: fileStorage(job.dir), maxRequestQueueSize: job.highWater * 2 });
-  await backend.ready;
-  process.send?.({ type: 'ready' });
-  await message('go');
+/**
+ * Records the job's n events through `record` in chunks of CHUNK, yielding between chunks (so
+ * timers and I/O run) until done or stopped; `beforeChunk` may wait (back pressure). The
+ * record time counts the calls only; the loop time everything.
+ */
+async function recordInChunks(
+  record: (device: number, app: number, event: ReturnType<typeof benchEvent>) => void,
+  beforeChunk?: () => Promise<void>,
+): Promise<{ recordMs: number; loopMs: number; recorded: () => number }> {
   let recordMs = 0;
   let done = 0;
   const t0 = performance.now();
   for (let start = 0; start < job.n && !stopped; start += CHUNK) {
-    while (backend.pending().requests > job.highWater && !stopped) await sleep(2);
+    await beforeChunk?.();
     const c0 = performance.now();
     const end = Math.min(job.n, start + CHUNK);
     for (let i = start; i < end; i++) {
       const { device, app } = slot(i);
-      const e = benchEvent(i);
-      backend.recordEvent(`device-${device}`, e.key, { appKey: `app${app}`, count: e.count, sum: e.sum, segmentation: e.segmentation });
+      record(device, app, benchEvent(i));
     }
     recordMs += performance.now() - c0;
     done = end;
     await yieldNow();
   }
-  const loopMs = performance.now() - t0;
+  return { recordMs, loopMs: performance.now() - t0, recorded: () => done };
+}
+
+async function chartly(): Promise<Omit<BackendWorkerResult, 'type' | 'diskBytes' | 'maxRssBytes' | 'recorded'> & { recorded: () => number } & { finish(): Promise<void> }> {
+  const backend = createBackend({ url: job.url, appKey: 'app0', storage: fileStorage(job.dir), maxRequestQueueSize: job.highWater * 2 });
+  await backend.ready;
+  process.send?.({ type: 'ready' });
+  await message('go');
+  const loop = await recordInChunks(
+    (device, app, e) => backend.recordEvent(`device-${device}`, e.key, { appKey: `app${app}`, count: e.count, sum: e.sum, segmentation: e.segmentation }),
+    async () => {
+      // Back pressure: the queue stays below its high-water mark.
+      while (backend.pending().requests > job.highWater && !stopped) await sleep(2);
+    },
+  );
   // The rest of the pool goes now instead of at the next timer tick.
   void backend.flush();
-  return { recordMs, loopMs, recorded: () => done, finish: () => backend.shutdown() };
+  return { ...loop, finish: () => backend.shutdown() };
 }
 
 interface OfficialBulk {
@@ -109,22 +126,8 @@ async function official(): Promise<Omit<BackendWorkerResult, 'type' | 'diskBytes
   for (const b of bulks) b.start();
   process.send?.({ type: 'ready' });
   await message('go');
-  let recordMs = 0;
-  let done = 0;
-  const t0 = performance.now();
-  for (let start = 0; start < job.n && !stopped; start += CHUNK) {
-    const c0 = performance.now();
-    const end = Math.min(job.n, start + CHUNK);
-    for (let i = start; i < end; i++) {
-      const { device, app } = slot(i);
-      const e = benchEvent(i);
-      (bulks[app] as OfficialBulk).add_event(`device-${device}`, { key: e.key, count: e.count, sum: e.sum, segmentation: e.segmentation });
-    }
-    recordMs += performance.now() - c0;
-    done = end;
-    await yieldNow();
-  }
-  return { recordMs, loopMs: performance.now() - t0, recorded: () => done, finish: async () => void bulks.forEach((b) => b.stop()) };
+  const loop = await recordInChunks((device, app, e) => (bulks[app] as OfficialBulk).add_event(`device-${device}`, { key: e.key, count: e.count, sum: e.sum, segmentation: e.segmentation }));
+  return { ...loop, finish: async () => void bulks.forEach((b) => b.stop()) };
 }
 
 (async () => {
