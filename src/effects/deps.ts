@@ -4,7 +4,7 @@ import type { ResolvedConfig } from '../config.js';
 import type { RequestQueue } from '../domain/request-queue.js';
 import type { DeviceIdType, Instant } from '../domain/types.js';
 import type { Logger } from '../log.js';
-import type { WireDeviceIdType } from '../protocol/request.js';
+import type { HttpRequestInput, WireDeviceIdType } from '../protocol/request.js';
 import type { Hold } from '../domain/holds.js';
 import type { DeadLetterStore } from '../domain/dead-letters.js';
 import type { QueueEntry } from '../adapters/types.js';
@@ -78,3 +78,16 @@ export interface OtherAppKeys {
 }
 
 export type Effect = (cmd$: Observable<Command>, deps: EffectDeps) => Observable<SdkEvent>;
+
+/** What `buildHttpRequest` needs to send `stored` now: the server URL and the request options of the config. */
+export function httpInputOf(deps: EffectDeps, stored: string, remaining: number): HttpRequestInput {
+  return {
+    baseUrl: deps.serverUrl(),
+    stored,
+    remaining,
+    salt: deps.config.salt,
+    httpPostForced: deps.config.httpPostForced,
+    customHeaders: deps.config.customHeaders,
+    timeoutMs: deps.config.requestTimeoutMs,
+  };
+}

@@ -9,7 +9,7 @@ import type { TransportResult } from '../adapters/types.js';
 import { blocks, type Purpose } from '../domain/holds.js';
 import { buildHttpRequest, buildStoredRequest } from '../protocol/request.js';
 import type { Command, DirectRequestCommand } from './commands.js';
-import type { Effect, EffectDeps, SdkEvent } from './deps.js';
+import { httpInputOf, type Effect, type EffectDeps, type SdkEvent } from './deps.js';
 
 export interface DirectSend {
   endpoint: string;
@@ -34,15 +34,7 @@ export async function sendDirect(deps: EffectDeps, send: DirectSend): Promise<Tr
     params: send.params,
     endpoint: send.endpoint,
   });
-  const request = await buildHttpRequest({
-    baseUrl: deps.serverUrl(),
-    stored,
-    remaining: deps.queue.length,
-    salt: deps.config.salt,
-    httpPostForced: send.get === true ? false : deps.config.httpPostForced,
-    customHeaders: deps.config.customHeaders,
-    timeoutMs: deps.config.requestTimeoutMs,
-  });
+  const request = await buildHttpRequest({ ...httpInputOf(deps, stored, deps.queue.length), ...(send.get === true ? { httpPostForced: false } : {}) });
   if (blocks(deps.holds(), send.purpose)) return null;
   return deps.transport.send(request);
 }

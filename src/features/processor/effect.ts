@@ -2,7 +2,7 @@ import { catchError, concat, defer, EMPTY, filter, from, mergeMap, of, type Obse
 import { buildHttpRequest, buildHttpRequestNow, requestAgeHours, storedRoute } from '../../protocol/request.js';
 import type { TransportRequest } from '../../adapters/types.js';
 import type { Command, TransportCommand } from '../../effects/commands.js';
-import type { Effect, EffectDeps, SdkEvent } from '../../effects/deps.js';
+import { httpInputOf, type Effect, type EffectDeps, type SdkEvent } from '../../effects/deps.js';
 import { blocks } from '../../domain/holds.js';
 
 const isTransportCommand = (c: Command): c is TransportCommand =>
@@ -37,15 +37,7 @@ function sendHead(deps: EffectDeps, dropAgeHours: number, track: (sent: InFlight
   if (!deps.queue.isDurable(head.seq)) return concat(from(changed), afterDurable(deps, dropAgeHours, head.seq, head.createdAt, track));
   const started = deps.clock.now();
   const attempt = async (): Promise<SdkEvent> => {
-    const request = await buildHttpRequest({
-      baseUrl: deps.serverUrl(),
-      stored: head.data,
-      remaining: queueLength - 1,
-      salt: deps.config.salt,
-      httpPostForced: deps.config.httpPostForced,
-      customHeaders: deps.config.customHeaders,
-      timeoutMs: deps.config.requestTimeoutMs,
-    });
+    const request = await buildHttpRequest(httpInputOf(deps, head.data, queueLength - 1));
     if (blocks(deps.holds(), 'flush')) {
       deps.log.debug('Network', `send, request [${head.seq}] withheld: sending went on hold before it left`);
       const now = deps.clock.now();
@@ -132,15 +124,7 @@ function handOff(deps: EffectDeps, inFlight: InFlight | null): Observable<SdkEve
       requests.push(inFlight.request);
       continue;
     }
-    const request = buildHttpRequestNow({
-      baseUrl: deps.serverUrl(),
-      stored: entry.data,
-      remaining: deps.queue.length - 1 - i,
-      salt: deps.config.salt,
-      httpPostForced: deps.config.httpPostForced,
-      customHeaders: deps.config.customHeaders,
-      timeoutMs: deps.config.requestTimeoutMs,
-    });
+    const request = buildHttpRequestNow(httpInputOf(deps, entry.data, deps.queue.length - 1 - i));
     if (!request) break;
     requests.push(request);
   }
