@@ -16,6 +16,11 @@ import type { StorageWriter } from './effects/storage-writer.js';
 /** The members the runtime provides itself; every other member of `Countly` comes from a feature's `api`. */
 export type RuntimeMembers = 'ready' | 'state$' | 'getState' | 'actors' | 'setServerUrl' | 'shutdown';
 
+type ApiOf<F> = F extends { api?: (...args: never[]) => infer R } ? R : never;
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+/** The instance members the features of the union `F` contribute (their namespaces and top-level methods). */
+export type MembersOf<F> = keyof UnionToIntersection<ApiOf<F>>;
+
 /** The features in boot order, each once (a list given twice or out of order is fine). */
 export function inBootOrder(list: readonly AnyFeature[]): AnyFeature[] {
   const byName = new Map<string, AnyFeature>();

@@ -7,7 +7,7 @@
  *   import { createCountlyWith, eventsFeature, sessionFeature, viewsFeature, consentFeature } from 'chartly';
  *   const countly = createCountlyWith(config, { features: [eventsFeature, sessionFeature, viewsFeature, consentFeature] });
  */
-import { composeCountly, inBootOrder, type RuntimeMembers } from './compose.js';
+import { composeCountly, inBootOrder, type MembersOf, type RuntimeMembers } from './compose.js';
 import type { AnyFeature } from './features/define.js';
 import { BOOT_ORDER, type ActorName } from './features/order.js';
 import { backoffFeature } from './features/backoff/index.js';
@@ -27,9 +27,6 @@ type CoreFeature = (typeof CORE_FEATURES)[number];
 /** A feature an app may add to the core: `eventsFeature`, `sessionFeature`, `viewsFeature`, ... */
 export type OptionalFeature = Exclude<Feature, CoreFeature>;
 
-type ApiOf<F> = F extends { api?: (...args: never[]) => infer R } ? R : never;
-type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
-type MembersOf<F> = keyof UnionToIntersection<ApiOf<F>>;
 
 /** The instance of `createCountlyWith`: the runtime's members, the core's namespaces and those of the features given. */
 export type CountlyWith<F extends readonly OptionalFeature[]> = Pick<Countly, Extract<keyof Countly, RuntimeMembers | MembersOf<CoreFeature> | MembersOf<F[number]>>>;
@@ -50,13 +47,14 @@ export function createCountlyWith<const F extends readonly OptionalFeature[]>(co
     given = undefined;
   }
   const list: AnyFeature[] = [...CORE_FEATURES];
+  const log = createLogger(loggerOptionsOf(config));
   if (Array.isArray(given)) {
     for (const f of given as unknown[]) {
       if (isFeature(f)) list.push(f);
-      else createLogger(loggerOptionsOf(config)).warning('Init', `createCountlyWith, ${param(typeof f === 'object' && f !== null ? (f as { name?: unknown }).name : f)} is not a chartly feature and was left out`);
+      else log.warning('Init', `createCountlyWith, ${param(typeof f === 'object' && f !== null ? (f as { name?: unknown }).name : f)} is not a chartly feature and was left out`);
     }
   } else {
-    createLogger(loggerOptionsOf(config)).warning('Init', 'createCountlyWith, options.features must be an array of features; starting with the core only');
+    log.warning('Init', 'createCountlyWith, options.features must be an array of features; starting with the core only');
   }
   return composeCountly(config, inBootOrder(list)) as CountlyWith<F>;
 }

@@ -9,15 +9,12 @@ import { features } from './features/index.js';
 import { createLogger } from './log.js';
 import { loggerOptionsOf } from './config.js';
 import type { Countly, CountlyConfig } from './types.js';
-import { composeCountly, instanceInternals, type Internals, type RuntimeMembers } from './compose.js';
+import { composeCountly, instanceInternals, type Internals, type MembersOf, type RuntimeMembers } from './compose.js';
 
 export { instanceInternals, type Internals };
 
-type ApiOf<F> = F extends { api?: (...args: never[]) => infer R } ? R : never;
-type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
-type FeatureMembers = UnionToIntersection<ApiOf<(typeof features)[number]>>;
 /** Compile-time check: the runtime and the registered features' namespaces make up `Countly` exactly. */
-type Missing = Exclude<keyof Countly, RuntimeMembers | keyof FeatureMembers>;
+type Missing = Exclude<keyof Countly, RuntimeMembers | MembersOf<(typeof features)[number]>>;
 const complete: [Missing] extends [never] ? true : { missing: Missing } = true;
 void complete;
 
