@@ -31,8 +31,23 @@ export type OptionalFeature = Exclude<Feature, CoreFeature>;
 /** The instance of `createCountlyWith`: the runtime's members, the core's namespaces and those of the features given. */
 export type CountlyWith<F extends readonly OptionalFeature[]> = Pick<Countly, Extract<keyof Countly, RuntimeMembers | MembersOf<CoreFeature> | MembersOf<F[number]>>>;
 
-const isFeature = (value: unknown): value is AnyFeature =>
-  typeof value === 'object' && value !== null && BOOT_ORDER.includes((value as { name?: unknown }).name as ActorName) && typeof (value as { input?: unknown }).input === 'function';
+/** Whether `value` is a chartly feature; an element whose properties throw (a hostile proxy) is not. */
+function isFeature(value: unknown): value is AnyFeature {
+  try {
+    return typeof value === 'object' && value !== null && BOOT_ORDER.includes((value as { name?: unknown }).name as ActorName) && typeof (value as { input?: unknown }).input === 'function';
+  } catch {
+    return false;
+  }
+}
+
+/** What to call a rejected list element in the warning: its `name` when readable. */
+function nameOf(value: unknown): unknown {
+  try {
+    return typeof value === 'object' && value !== null ? (value as { name?: unknown }).name : value;
+  } catch {
+    return value;
+  }
+}
 
 /**
  * An independent instance with the core and `options.features` (order and repeats do not
@@ -51,7 +66,7 @@ export function createCountlyWith<const F extends readonly OptionalFeature[]>(co
   if (Array.isArray(given)) {
     for (const f of given as unknown[]) {
       if (isFeature(f)) list.push(f);
-      else log.warning('Init', `createCountlyWith, ${param(typeof f === 'object' && f !== null ? (f as { name?: unknown }).name : f)} is not a chartly feature and was left out`);
+      else log.warning('Init', `createCountlyWith, ${param(nameOf(f))} is not a chartly feature and was left out`);
     }
   } else {
     log.warning('Init', 'createCountlyWith, options.features must be an array of features; starting with the core only');

@@ -85,11 +85,12 @@ describe('createCountlyWith', () => {
   it('a bad list is warned about and the core starts anyway; never a throw', async () => {
     const logs: string[] = [];
     const notArray = createCountlyWith(config(local.server.url, logs), { features: 'events' as never });
-    const mixed = createCountlyWith(config(local.server.url, logs), { features: [chartly.eventsFeature, { name: 'events' }, 42, null] as never });
+    const trap = new Proxy({}, { get: () => { throw new Error('trap'); } });
+    const mixed = createCountlyWith(config(local.server.url, logs), { features: [chartly.eventsFeature, { name: 'events' }, 42, null, trap] as never });
     const hostile = createCountlyWith(config(local.server.url, logs), new Proxy({}, { get: () => { throw new Error('trap'); } }) as never);
     await Promise.all([notArray.ready, mixed.ready, hostile.ready]);
     expect(logs.filter((l) => l.includes('[Init] createCountlyWith, options.features must be an array'))).toHaveLength(2);
-    expect(logs.filter((l) => l.includes('is not a chartly feature and was left out'))).toHaveLength(3);
+    expect(logs.filter((l) => l.includes('is not a chartly feature and was left out'))).toHaveLength(4);
     expect(Object.keys(mixed)).toContain('events');
     await Promise.all([notArray.shutdown(), mixed.shutdown(), hostile.shutdown()]);
   });
