@@ -63,6 +63,18 @@ export interface BootInput {
   readonly providedSettings: unknown;
   readonly instant: () => Instant;
   readonly newId: () => string;
+  /** The platform's URL device ID, read once (`readUrlDeviceId`). */
+  readonly urlDeviceId: string | undefined;
+}
+
+/** The platform's URL device ID (web: `cly_id`); a hook that throws reads as none, logged. */
+export function readUrlDeviceId(platform: Platform, log: Logger): string | undefined {
+  try {
+    return platform.urlDeviceId?.();
+  } catch (error) {
+    log.error('Init', `createCountly, the platform's urlDeviceId hook failed: ${errorText(error)}`);
+    return undefined;
+  }
 }
 
 export function readBoot(input: BootInput): BootResult {
@@ -107,12 +119,7 @@ export function readBoot(input: BootInput): BootResult {
   if (bot) log.info('Init', 'createCountly, the platform reports a bot or crawler: no request will be queued or sent');
 
   const generatedId = input.newId();
-  let urlDeviceId: string | undefined;
-  try {
-    urlDeviceId = platform.urlDeviceId?.();
-  } catch (error) {
-    log.error('Init', `createCountly, the platform's urlDeviceId hook failed: ${errorText(error)}`);
-  }
+  const urlDeviceId = input.urlDeviceId;
   const deviceIdInput = deviceIdInputFrom(config, kv, { urlDeviceId }, { generated: generatedId });
   // The truth table once: the identity every actor starts with, and what it replaced.
   const init = deviceIdAtInit(deviceIdInput);
@@ -156,16 +163,10 @@ export function readBoot(input: BootInput): BootResult {
 export async function agreeOnGeneratedId(
   handle: StorageHandle,
   contents: StorageContents,
-  input: { config: ResolvedConfig; platform: Platform; generated: string; log: Logger },
+  input: { config: ResolvedConfig; urlDeviceId: string | undefined; generated: string; log: Logger },
 ): Promise<StorageContents> {
   if (typeof handle.claim !== 'function' || contents.kv[DEVICE_ID_KEY] !== undefined) return contents;
-  let urlDeviceId: string | undefined;
-  try {
-    urlDeviceId = input.platform.urlDeviceId?.();
-  } catch {
-    urlDeviceId = undefined; // readBoot reads it again and logs the failure
-  }
-  const decision = deviceIdAtInit(deviceIdInputFrom(input.config, {}, { urlDeviceId }, { generated: input.generated }));
+  const decision = deviceIdAtInit(deviceIdInputFrom(input.config, {}, { urlDeviceId: input.urlDeviceId }, { generated: input.generated }));
   if (decision.deviceIdType !== 'SDK_GENERATED' || decision.deviceId !== input.generated) return contents;
   const ours = JSON.stringify({ id: input.generated, type: 'SDK_GENERATED' });
   let agreed: unknown;

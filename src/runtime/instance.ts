@@ -31,7 +31,7 @@ import { createApiContext, type PendingCall } from './api-context-impl.js';
 import { createCallbackRegistry, type CallbackRegistry } from './callbacks.js';
 import { ProblemCounter } from './problem-counter.js';
 import type { ApiContext } from './api-context.js';
-import { agreeOnGeneratedId, EMPTY_CONTENTS, readBoot } from './boot.js';
+import { agreeOnGeneratedId, EMPTY_CONTENTS, readBoot, readUrlDeviceId } from './boot.js';
 import { defaultStorage, defaultStorageWarning, detectPlatform } from './defaults.js';
 import { metricsReader } from './metrics-reader.js';
 import { claimNamespace, type NamespaceClaim } from './namespace-lock.js';
@@ -164,11 +164,12 @@ export class CountlyInstance {
     // The ID this tab generates if the truth table says so: claimed before readBoot uses it.
     const generated = randomId();
     const ids = [generated];
+    const urlDeviceId = readUrlDeviceId(this.platform, this.log);
     try {
       this.claim = await claimNamespace(this.storage.id ?? this.storage, this.config.appKey);
       this.handle = await this.storage.open(this.config.appKey, { onProblem: (message) => this.log.error('Storage', `write, ${message}`) });
       contents = await this.handle.read();
-      contents = await agreeOnGeneratedId(this.handle, contents, { config: this.config, platform: this.platform, generated, log: this.log });
+      contents = await agreeOnGeneratedId(this.handle, contents, { config: this.config, urlDeviceId, generated, log: this.log });
       // The store's list of app keys, so a later app key can reach what this one leaves queued.
       // Not on the way to `ready` (it opens another namespace); shutdown waits for it.
       this.registration = registerAppKey(this.storage, this.config.appKey, this.log);
@@ -180,7 +181,7 @@ export class CountlyInstance {
     }
     if (this.status === 'stopped') return;
     this.writer.attach(this.handle);
-    const boot = readBoot({ config: this.config, log: this.log, platform: this.platform, contents, providedSettings: readOption(cfg, 'behaviorSettings'), instant: () => this.instant(), newId: () => ids.shift() ?? randomId() });
+    const boot = readBoot({ config: this.config, log: this.log, platform: this.platform, contents, providedSettings: readOption(cfg, 'behaviorSettings'), instant: () => this.instant(), newId: () => ids.shift() ?? randomId(), urlDeviceId });
     this.queue = boot.queue;
     this.eventStore = boot.eventStore;
     if (boot.ops.length > 0) this.writer.push([...boot.ops]);
