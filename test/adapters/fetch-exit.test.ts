@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TransportRequest } from '../../src/adapters/types.js';
 import { fetchTransport, KEEPALIVE_BUDGET_BYTES } from '../../src/adapters/transport/fetch.js';
+import { FakeLocks } from '../helpers/locks.js';
 
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 const post = (body: string, headers: Record<string, string> = FORM): TransportRequest => ({ method: 'POST', url: 'http://x/i', headers, body, timeoutMs: 1000 });
@@ -174,33 +175,9 @@ describe('fetchTransport: keepalive budget in bytes', () => {
   });
 });
 
-/** Exclusive locks by name, granted in request order (the Web Locks semantics the transport relies on). */
-function fakeLocks() {
-  const held = new Set<string>();
-  const waiting = new Map<string, Array<() => void>>();
-  const names: string[] = [];
-  return {
-    names,
-    async request(name: string, cb: () => Promise<unknown>): Promise<unknown> {
-      names.push(name);
-      while (held.has(name)) await new Promise<void>((wake) => waiting.set(name, [...(waiting.get(name) ?? []), wake]));
-      held.add(name);
-      try {
-        return await cb();
-      } finally {
-        held.delete(name);
-        waiting.get(name)?.shift()?.();
-      }
-    },
-    async query() {
-      return {};
-    },
-  };
-}
-
 describe('fetchTransport: one send at a time per server across tabs (Web Locks)', () => {
   it('two transports ("tabs") sharing a lock manager never have two requests to one server in flight', async () => {
-    const locks = fakeLocks();
+    const locks = new FakeLocks();
     const f = recordingFetch();
     const a = fetchTransport({ fetch: f.fake, exclusive: true, locks });
     const b = fetchTransport({ fetch: f.fake, exclusive: true, locks });
@@ -249,7 +226,7 @@ describe('fetchTransport: one send at a time per server across tabs (Web Locks)'
   });
 
   it('off outside a page and when asked: no lock is taken', async () => {
-    const locks = fakeLocks();
+    const locks = new FakeLocks();
     const f = recordingFetch();
     void fetchTransport({ fetch: f.fake, locks }).send(post('a=1'));
     void fetchTransport({ fetch: f.fake, exclusive: false, locks }).send(post('b=1'));

@@ -9,38 +9,8 @@ import { openDB } from 'idb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { indexedDbStorage } from '../../src/adapters/storage/indexeddb.js';
 import { holdLock, planAdoption, underLock, type Locks } from '../../src/adapters/storage/indexeddb-tabs.js';
+import { FakeLocks } from '../helpers/locks.js';
 import type { StorageHandle, StorageOp } from '../../src/adapters/types.js';
-
-/** Exclusive locks by name, granted in request order; `drop` is a tab that dies without closing. */
-class FakeLocks {
-  readonly held = new Set<string>();
-  private readonly waiting = new Map<string, Array<() => void>>();
-
-  async request(name: string, callback: () => Promise<unknown>): Promise<unknown> {
-    while (this.held.has(name)) {
-      await new Promise<void>((wake) => {
-        const list = this.waiting.get(name) ?? [];
-        list.push(wake);
-        this.waiting.set(name, list);
-      });
-    }
-    this.held.add(name);
-    try {
-      return await callback();
-    } finally {
-      this.held.delete(name);
-      this.waiting.get(name)?.shift()?.();
-    }
-  }
-
-  async query(): Promise<{ held: Array<{ name: string }>; pending: Array<{ name: string }> }> {
-    return { held: [...this.held].map((name) => ({ name })), pending: [] };
-  }
-
-  drop(prefix: string): void {
-    for (const name of this.held) if (name.startsWith(prefix)) this.held.delete(name);
-  }
-}
 
 const appends = (from: number, to: number, tag: string): StorageOp[] =>
   Array.from({ length: to - from + 1 }, (_, i) => ({ op: 'append', queue: 'requests', seq: from + i, data: `${tag}${from + i}` }) as const);
